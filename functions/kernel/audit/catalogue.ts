@@ -1,0 +1,29 @@
+import { z } from 'zod';
+
+/**
+ * The closed catalogue of audited actions, each with the schema of its metadata. Metadata holds
+ * identifiers and facts only (never a secret value, token, password or PII): schemas are strict, so
+ * an extra field is refused at write time rather than stored.
+ */
+
+const shortId = z.string().regex(/^[A-Za-z0-9:_.-]{1,128}$/);
+
+export const AuditActions = {
+  // Identity (user:<id> scope).
+  'user.signed_up': z.strictObject({ method: z.enum(['password']) }),
+  'user.email_verified': z.strictObject({}),
+  'user.login_succeeded': z.strictObject({ sessionId: shortId, mfa: z.boolean() }),
+  'user.login_failed': z.strictObject({ reason: z.enum(['invalid_credentials', 'email_not_verified', 'mfa_failed', 'locked']) }),
+  'user.password_changed': z.strictObject({ via: z.enum(['change', 'reset']), sessionsRevoked: z.number().int().min(0) }),
+  'user.mfa_enabled': z.strictObject({ method: z.enum(['totp']) }),
+  'user.mfa_disabled': z.strictObject({ method: z.enum(['totp']) }),
+  'user.session_revoked': z.strictObject({ sessionId: shortId, reason: z.enum(['logout', 'revoked', 'password_changed', 'refresh_reuse']) }),
+  'user.refresh_token_reused': z.strictObject({ sessionId: shortId }),
+  // Platform scope.
+  'platform.audit_verified': z.strictObject({ scope: z.string().max(200), ok: z.boolean(), checked: z.number().int().min(0) }),
+} as const;
+
+export type AuditAction = keyof typeof AuditActions;
+export type AuditMetadata<A extends AuditAction> = z.input<(typeof AuditActions)[A]>;
+
+export const isAuditAction = (value: string): value is AuditAction => Object.hasOwn(AuditActions, value);

@@ -1,0 +1,15 @@
+import type { EventType } from './catalogue';
+
+/**
+ * Which consumer receives which events. The CDK events stack turns each rule into an EventBridge
+ * rule on the custom bus; the local bus delivers to the same consumer modules in process.
+ * A consumer is `functions/<domain>/consumer.ts`, exporting `handler(event: EventBridgeEvent)`.
+ */
+export interface EventRule {
+  /** Stable name: becomes the EventBridge rule's id. */
+  readonly name: string;
+  readonly eventTypes: readonly EventType[];
+  readonly consumer: { readonly domain: string };
+}
+
+export const EventRules: readonly EventRule[] = [];

@@ -1,0 +1,132 @@
+import middy from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { z } from 'zod';
+import { NotFoundError, MethodNotAllowedError, UnauthenticatedError } from '../errors';
+import type { Logger } from '../logging/logger';
+import { platform, type Platform } from '../platform/platform';
+import { errorRenderer } from './error-renderer';
+import { jsonBody } from './json-body';
+import { requestContext } from './request-context';
+import type { Domain, Route } from './route';
+import { RouteMatcher } from './route-matcher';
+import { securityHeaders } from './security-headers';
+import { header, type ApiRequest, type ApiState } from './types';
+import { validateRequest } from './validate-request';
+
+type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
+
+export interface RouteInput<R extends Route> {
+  readonly params: Out<NonNullable<R['request']>['params']>;
+  readonly query: Out<NonNullable<R['request']>['query']>;
+  readonly body: Out<NonNullable<R['request']>['body']>;
+}
+
+/** What a route implementation knows about its caller and its environment. */
+export interface RouteContext {
+  readonly requestId: string;
+  readonly sourceIp: string;
+  readonly userAgent: string | undefined;
+  readonly platform: Platform;
+  readonly logger: Logger;
+}
+
+export interface RouteResult<R extends Route> {
+  readonly body: z.input<R['success']['schema']>;
+  readonly headers?: Record<string, string>;
+}
+
+export type RouteImplementation<R extends Route> = (input: RouteInput<R>, context: RouteContext) => Promise<RouteResult<R>>;
+
+export interface BoundRoute {
+  readonly route: Route;
+  readonly implementation: RouteImplementation<Route>;
+}
+
+/** Binds an implementation to its route; the input and result types flow from the route's schemas. */
+export function implement<R extends Route>(route: R, implementation: RouteImplementation<R>): BoundRoute {
+  return { route, implementation: implementation as unknown as RouteImplementation<Route> };
+}
+
+export interface ApiHandlerOptions {
+  readonly domain: Domain;
+  readonly logger: Logger;
+  /** This domain's routes with their implementations. */
+  readonly routes: readonly BoundRoute[];
+  /** The whole route table, to tell 404 (unknown path) from 405 (known path, other method). */
+  readonly routeTable: readonly Route[];
+}
+
+/** API Gateway's greedy catch-all resource: paths no route declares arrive on it. */
+export const FALLBACK_RESOURCE = '/{proxy+}';
+
+/**
+ * Builds a domain's Lambda handler: the middy pipeline (request id, security headers, error
+ * rendering, route resolution, authentication, JSON body, validation) around an internal router.
+ */
+export function createApiHandler(options: ApiHandlerOptions) {
+  const { domain, logger } = options;
+  const matcher = new RouteMatcher(options.routeTable);
+  const implementations = new Map(options.routes.map((b) => [b.route.id, b]));
+  for (const bound of options.routes) {
+    if (bound.route.domain !== domain) throw new Error(`route ${bound.route.id} belongs to ${bound.route.domain}, not ${domain}`);
+  }
+
+  const resolveRoute = (request: ApiRequest) => {
+    const { resource, httpMethod } = request.event;
+    if (!resource || resource === FALLBACK_RESOURCE) throw new NotFoundError('No such endpoint.');
+    const route = matcher.route(resource, httpMethod);
+    if (!route) {
+      const allowed = matcher.allowedMethods(resource);
+      throw allowed.length > 0 ? new MethodNotAllowedError(allowed) : new NotFoundError('No such endpoint.');
+    }
+    if (!implementations.has(route.id)) throw new Error(`route ${route.id} is not served by the ${domain} function`);
+    request.internal.route = route;
+  };
+
+  // Identity (JWT / API key) plugs in here; until a route's requirement can be checked, refuse it.
+  const authenticate = (request: ApiRequest) => {
+    if (request.internal.route?.auth.kind !== 'public') throw new UnauthenticatedError();
+  };
+
+  // The handler gets only (event, context); the pipeline's state reaches it keyed by the event object,
+  // which is unique per invocation (the local gateway serves concurrent requests in one process).
+  const states = new WeakMap<APIGatewayProxyEvent, ApiState>();
+  const handOver = (request: ApiRequest) => {
+    states.set(request.event, request.internal);
+  };
+
+  const router = async (event: APIGatewayProxyEvent, _context: Context): Promise<APIGatewayProxyResult> => {
+    const state = states.get(event);
+    if (!state?.route || !state.input || !state.requestId) throw new Error('pipeline state missing');
+    const route = state.route;
+    const bound = implementations.get(route.id)!;
+    const input = state.input;
+    const result = await bound.implementation(input as RouteInput<Route>, {
+      requestId: state.requestId,
+      sourceIp: event.requestContext?.identity?.sourceIp ?? 'unknown',
+      userAgent: header(event, 'user-agent'),
+      platform: platform(),
+      logger: state.logger ?? logger,
+    });
+    const status = route.success.status;
+    // Parsing the result strips any field the schema does not declare: nothing leaves by accident.
+    const body = status === 204 ? '' : JSON.stringify(route.success.schema.parse(result.body));
+    return {
+      statusCode: status,
+      headers: { ...(status === 204 ? {} : { 'Content-Type': 'application/json; charset=utf-8' }), ...(result.headers ?? {}) },
+      body,
+    };
+  };
+
+  const pipeline = middy<APIGatewayProxyEvent, APIGatewayProxyResult>();
+  const handler = pipeline
+    .use(requestContext({ logger }))
+    .use(securityHeaders())
+    .use(errorRenderer({ logger }))
+    .use({ before: resolveRoute } as middy.MiddlewareObj)
+    .use({ before: authenticate } as middy.MiddlewareObj)
+    .use(jsonBody())
+    .use(validateRequest())
+    .use({ before: handOver } as middy.MiddlewareObj);
+  return handler.handler(router);
+}

@@ -1,0 +1,101 @@
+import { z } from 'zod';
+
+/**
+ * A route declares everything about one endpoint. The route table built from these drives the
+ * Lambda routers, the CDK REST API resources, the local gateway and the OpenAPI document.
+ */
+
+export const HttpMethods = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+export type HttpMethod = (typeof HttpMethods)[number];
+
+/** The Lambda functions, one per domain. `platform` also answers unknown paths (404/405). */
+export const Domains = ['platform'] as const;
+export type Domain = (typeof Domains)[number];
+
+/**
+ * Who may call a route. There is no default: a route without one cannot be defined.
+ * - `public`: anyone (health, OpenAPI, login).
+ * - `authenticated`: any signed-in principal, no organization involved (e.g. `/v1/me`).
+ * - `permission`: a principal holding `permission` in the organization named by the path.
+ */
+export type AuthRequirement =
+  | { readonly kind: 'public' }
+  | { readonly kind: 'authenticated' }
+  | { readonly kind: 'permission'; readonly permission: string };
+
+export const RateLimitClasses = ['auth', 'sensitive', 'general', 'action', 'upload'] as const;
+export type RateLimitClass = (typeof RateLimitClasses)[number];
+
+type AnyObject = z.ZodObject<z.ZodRawShape>;
+
+export interface RouteResponse {
+  readonly description: string;
+  readonly schema?: z.ZodType;
+}
+
+export interface RouteSpec<
+  P extends AnyObject | undefined = AnyObject | undefined,
+  Q extends AnyObject | undefined = AnyObject | undefined,
+  B extends z.ZodType | undefined = z.ZodType | undefined,
+  R extends z.ZodType = z.ZodType,
+> {
+  /** Unique, stable; the OpenAPI operationId. */
+  readonly id: string;
+  readonly method: HttpMethod;
+  /** API Gateway resource path, e.g. `/v1/orgs/{orgId}`. */
+  readonly path: `/${string}`;
+  readonly domain: Domain;
+  readonly summary: string;
+  readonly auth: AuthRequirement;
+  readonly rateLimit: RateLimitClass;
+  readonly request?: { readonly params?: P; readonly query?: Q; readonly body?: B };
+  /** The success status and the schema its body is checked (and stripped) against. */
+  readonly success: { readonly status: 200 | 201 | 202 | 204; readonly description: string; readonly schema: R };
+  /** Other documented responses (errors use the shared error schema). */
+  readonly errors?: readonly (400 | 401 | 403 | 404 | 409 | 412 | 413 | 415 | 429 | 503)[];
+}
+
+export type Route = RouteSpec<AnyObject | undefined, AnyObject | undefined, z.ZodType | undefined, z.ZodType>;
+
+const PATH = /^\/(?:[a-z0-9.-]+|\{[a-zA-Z][a-zA-Z0-9]*\})(?:\/(?:[a-z0-9.-]+|\{[a-zA-Z][a-zA-Z0-9]*\}))*$/;
+
+export const pathParameterNames = (path: string): string[] => [...path.matchAll(/\{([a-zA-Z0-9]+)\}/g)].map((m) => m[1]!);
+
+/**
+ * Declares a route. Throws at module load (so the function fails to start) when the declaration is
+ * incomplete: missing authorization or rate-limit class, path parameters without a schema, etc.
+ */
+export function defineRoute<
+  P extends AnyObject | undefined = undefined,
+  Q extends AnyObject | undefined = undefined,
+  B extends z.ZodType | undefined = undefined,
+  R extends z.ZodType = z.ZodType,
+>(spec: RouteSpec<P, Q, B, R>): RouteSpec<P, Q, B, R> {
+  const where = `route ${spec.id ?? '(no id)'}`;
+  const auth = spec.auth as AuthRequirement | undefined;
+  if (!auth || !['public', 'authenticated', 'permission'].includes(auth.kind)) {
+    throw new Error(`${where}: declares no authorization requirement`);
+  }
+  if (auth.kind === 'permission' && !auth.permission) throw new Error(`${where}: permission requirement names no permission`);
+  if (!RateLimitClasses.includes(spec.rateLimit)) throw new Error(`${where}: declares no rate-limit class`);
+  if (!HttpMethods.includes(spec.method)) throw new Error(`${where}: unsupported method`);
+  if (!PATH.test(spec.path)) throw new Error(`${where}: invalid path ${spec.path}`);
+  const declared = Object.keys(spec.request?.params?.shape ?? {}).sort();
+  const inPath = pathParameterNames(spec.path).sort();
+  if (declared.join() !== inPath.join()) throw new Error(`${where}: path parameters ${inPath.join()} need a params schema with exactly those keys`);
+  if (spec.request?.body && (spec.method === 'GET' || spec.method === 'DELETE')) throw new Error(`${where}: ${spec.method} takes no body`);
+  return spec;
+}
+
+/** Checks a whole table: unique ids, unique method+path. Run at module load of the table. */
+export function assertRouteTable(routes: readonly Route[]): void {
+  const ids = new Set<string>();
+  const endpoints = new Set<string>();
+  for (const route of routes) {
+    if (ids.has(route.id)) throw new Error(`duplicate route id ${route.id}`);
+    const endpoint = `${route.method} ${route.path}`;
+    if (endpoints.has(endpoint)) throw new Error(`duplicate endpoint ${endpoint}`);
+    ids.add(route.id);
+    endpoints.add(endpoint);
+  }
+}

@@ -1,0 +1,30 @@
+import type { Request } from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { Logger } from '../logging/logger';
+import type { Route } from './route';
+
+/** What the pipeline learns about a request as it goes; middlewares read and fill it. */
+export interface ApiState extends Record<string, unknown> {
+  requestId?: string;
+  /** The domain logger with this request's id on every line. */
+  logger?: Logger;
+  route?: Route;
+  /** The JSON body, parsed but not yet validated. */
+  json?: unknown;
+  input?: { params: Record<string, unknown>; query: Record<string, unknown>; body: unknown };
+}
+
+export type ApiRequest = Request<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context, ApiState>;
+
+/** Case-insensitive header read: API Gateway keeps the client's casing. */
+export function header(event: Pick<APIGatewayProxyEvent, 'headers'>, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [k, v] of Object.entries(event.headers ?? {})) if (k.toLowerCase() === wanted && v !== undefined) return v;
+  return undefined;
+}
+
+/** Sets headers on the response, creating the headers object if needed. */
+export function setHeaders(request: ApiRequest, headers: Record<string, string>): void {
+  if (!request.response) return;
+  request.response.headers = { ...(request.response.headers ?? {}), ...headers };
+}

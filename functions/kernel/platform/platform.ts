@@ -1,0 +1,39 @@
+import type { AuditTrail } from '../audit/audit-trail';
+import type { EventPublisher } from '../events/event-bus';
+import type { KeyProvider } from '../keys/key-provider';
+import type { Table } from '../storage/table';
+
+/**
+ * The adapters behind every port, chosen once per process: AWS ones in Lambda (`awsPlatform`),
+ * local ones under `npm start` and in tests (installed with `installPlatform`). Domain code reaches
+ * storage, keys and events only through this object.
+ */
+export interface Platform {
+  readonly version: string;
+  readonly table: Table;
+  readonly keys: KeyProvider;
+  readonly events: EventPublisher;
+  readonly audit: AuditTrail;
+}
+
+let installed: Platform | undefined;
+let factory: (() => Platform) | undefined;
+
+/** Installs the platform for this process (local gateway, tests). */
+export function installPlatform(platform: Platform): void {
+  installed = platform;
+}
+
+/** Registers how to build the platform on first use when none was installed (Lambda: from env). */
+export function setPlatformFactory(build: () => Platform): void {
+  factory = build;
+}
+
+/** The current platform; built on first use, so a misconfiguration fails the cold start loudly. */
+export function platform(): Platform {
+  if (!installed) {
+    if (!factory) throw new Error('No platform installed and no factory registered');
+    installed = factory();
+  }
+  return installed;
+}

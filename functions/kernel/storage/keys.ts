@@ -1,0 +1,36 @@
+/**
+ * Every key template of the single table, in one place. Handlers never build key strings; they
+ * call these. Prefixes are constants because IAM conditions (audit immutability) refer to them.
+ */
+
+export const KeyPrefix = {
+  /** Audit records: `AUDIT#<scope>` / `SEQ#<seq>`. IAM denies UpdateItem/DeleteItem on it. */
+  audit: 'AUDIT#',
+  /** Audit chain heads: a separate prefix so the head can be updated while records cannot. */
+  auditHead: 'AUDITHEAD#',
+  platform: 'PLATFORM#',
+  org: 'ORG#',
+  user: 'USER#',
+} as const;
+
+/** Fixed width so that lexical sort order equals numeric order (12 digits: a trillion records). */
+export const SEQ_WIDTH = 12;
+
+export const padSeq = (seq: number): string => String(seq).padStart(SEQ_WIDTH, '0');
+
+/** Characters that would let one id reach into another's key space. */
+const KEY_PART = /^[A-Za-z0-9:._@+-]{1,200}$/;
+
+/** Refuses key parts that contain the separator or are empty: ids come from validated input, but keys must not trust that. */
+export function keyPart(value: string): string {
+  if (!KEY_PART.test(value)) throw new TypeError('invalid key part');
+  return value;
+}
+
+export const Keys = {
+  auditRecord: (scope: string, seq: number) => ({ pk: `${KeyPrefix.audit}${keyPart(scope)}`, sk: `SEQ#${padSeq(seq)}` }),
+  auditPartition: (scope: string) => `${KeyPrefix.audit}${keyPart(scope)}`,
+  auditHead: (scope: string) => ({ pk: `${KeyPrefix.auditHead}${keyPart(scope)}`, sk: 'HEAD' }),
+  auditByAction: (scope: string, action: string) => `${KeyPrefix.audit}${keyPart(scope)}#ACTION#${keyPart(action)}`,
+  healthProbe: () => ({ pk: `${KeyPrefix.platform}health`, sk: 'PROBE' }),
+} as const;

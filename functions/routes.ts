@@ -1,0 +1,10 @@
+import { assertRouteTable, type Route } from './kernel/http/route';
+import { platformRoutes } from './platform/routes';
+
+/**
+ * The route table: every endpoint of the API, declared once. It feeds the domain functions'
+ * routers, the CDK REST API, the local gateway and the OpenAPI document.
+ */
+export const routeTable: readonly Route[] = [...platformRoutes];
+
+assertRouteTable(routeTable);

@@ -1,0 +1,34 @@
+import { AuditTrail } from '../functions/kernel/audit/audit-trail';
+import { announceAuditRecords } from '../functions/kernel/audit/audit-events';
+import type { KeyProvider } from '../functions/kernel/keys/key-provider';
+import type { Platform } from '../functions/kernel/platform/platform';
+import { Table } from '../functions/kernel/storage/table';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from './dynamodb-local';
+import { LocalEventBus } from './local-event-bus';
+
+export interface LocalPlatformOptions {
+  readonly endpoint: string;
+  readonly tableName: string;
+  readonly keys: KeyProvider;
+  readonly events?: LocalEventBus;
+  readonly version: string;
+}
+
+/** The local adapters behind the same ports the Lambda functions use on AWS. */
+export function localPlatform(options: LocalPlatformOptions): Platform & { events: LocalEventBus } {
+  const table = new Table({
+    tableName: options.tableName,
+    clientConfig: { endpoint: options.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS },
+  });
+  const events = options.events ?? new LocalEventBus();
+  return {
+    version: options.version,
+    table,
+    keys: options.keys,
+    events,
+    audit: new AuditTrail({
+      table,
+      onRecorded: announceAuditRecords(events, (error) => console.error('local platform: could not publish audit.recorded', error)),
+    }),
+  };
+}
