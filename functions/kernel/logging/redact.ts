@@ -1,5 +1,5 @@
 /**
- * The redaction layer every log line passes through. It works on the final JSON (as a replacer), so
+ * The redaction layer every log line passes through (secrets and PII). It works on the final JSON (as a replacer), so
  * it holds whatever shape a caller hands the logger: nested objects, arrays, errors, appended keys.
  * Two nets: keys whose name marks a secret lose their value whole; every string is scrubbed of
  * token-shaped substrings in case a secret hides inside a message or an error.
@@ -25,6 +25,9 @@ const SENSITIVE_KEY_FRAGMENTS = [
   'mfacode',
   'recoverycode',
   'signature',
+  // PII: never in logs.
+  'email',
+  'phone',
 ] as const;
 
 // Keys whose value is a secret by our domain's conventions: env-var values, raw request bodies
@@ -48,13 +51,15 @@ const TOKEN_PATTERNS: readonly RegExp[] = [
   /\bgh[pousr]_[A-Za-z0-9]{20,}/g,
   // AWS access key ids.
   /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/g,
+  // Email addresses (PII).
+  /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+/g,
   // PEM blocks (private keys).
   /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g,
 ];
 
-// `password=…`, `token: …` and JSON `"secret":"…"` inside free text: keep the key, drop the value.
+// `password=…`, `token: …`, `password is …` and JSON `"secret":"…"` in free text: keep the key, drop the value.
 const KEY_VALUE_PATTERN =
-  /("?[A-Za-z_-]*(?:password|passwd|secret|token|api[_-]?key|authorization|cookie)"?\s*[:=]\s*)("[^"]*"|[^\s,;&}]+)/gi;
+  /("?[A-Za-z_-]*(?:password|passwd|secret|token|api[_-]?key|authorization|cookie)"?(?:\s*[:=]\s*|\s+(?:is|was|of)\s+))("[^"]*"|[^\s,;&}]+)/gi;
 
 /** Replaces every secret-looking substring of a free-text string. */
 export function scrubString(text: string): string {
