@@ -28,6 +28,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
   await assertPortFree(dynamoPort, 'RAMPART_DYNAMODB_PORT');
   await assertPortFree(port, 'PORT');
 
+  if (persist) await mkdir(join(dataDir, 'dynamodb'), { recursive: true, mode: 0o700 });
   const dynamo = await startDynamoDbLocal({ port: dynamoPort, ...(persist ? { dbPath: join(dataDir, 'dynamodb') } : {}) });
   const stopping: Array<() => Promise<void>> = [() => dynamo.stop()];
   const shutdown = async (code: number) => {
@@ -38,7 +39,6 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
   process.once('SIGTERM', () => void shutdown(0));
 
   try {
-    if (persist) await mkdir(join(dataDir, 'dynamodb'), { recursive: true });
     await ensureTable(dynamo.endpoint, tableName);
     const keyFile = join(dataDir, 'keys', 'root.key');
     const keys = await LocalKeyProvider.fromFile(keyFile);

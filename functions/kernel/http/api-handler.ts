@@ -7,7 +7,7 @@ import { platform, type Platform } from '../platform/platform';
 import { errorRenderer } from './error-renderer';
 import { jsonBody } from './json-body';
 import { requestContext } from './request-context';
-import type { Domain, Route } from './route';
+import type { Domain, Route, RouteSpec } from './route';
 import { RouteMatcher } from './route-matcher';
 import { securityHeaders } from './security-headers';
 import { header, type ApiRequest, type ApiState } from './types';
@@ -15,11 +15,10 @@ import { validateRequest } from './validate-request';
 
 type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
 
-export interface RouteInput<R extends Route> {
-  readonly params: Out<NonNullable<R['request']>['params']>;
-  readonly query: Out<NonNullable<R['request']>['query']>;
-  readonly body: Out<NonNullable<R['request']>['body']>;
-}
+export type RouteInput<R extends Route> =
+  R extends RouteSpec<infer P, infer Q, infer B, z.ZodType>
+    ? { readonly params: Out<P>; readonly query: Out<Q>; readonly body: Out<B> }
+    : never;
 
 /** What a route implementation knows about its caller and its environment. */
 export interface RouteContext {

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { assertRouteTable, defineRoute, type Route } from './route';
+
+const base = {
+  id: 'x',
+  method: 'GET',
+  path: '/v1/things/{thingId}',
+  domain: 'platform',
+  summary: 'x',
+  auth: { kind: 'public' },
+  rateLimit: 'general',
+  request: { params: z.object({ thingId: z.string() }) },
+  success: { status: 200, description: 'ok', schema: z.object({}) },
+} as const;
+
+describe('route', () => {
+  describe('defineRoute', () => {
+    it('accepts a complete declaration', () => {
+      expect(defineRoute(base).path).toBe('/v1/things/{thingId}');
+    });
+
+    it('makes a route without an authorization requirement impossible to declare', () => {
+      const { auth: _auth, ...withoutAuth } = base;
+      // @ts-expect-error auth is required by the type
+      expect(() => defineRoute(withoutAuth)).toThrow(/authorization/);
+      // @ts-expect-error only the three kinds exist
+      expect(() => defineRoute({ ...base, auth: { kind: 'anyone' } })).toThrow(/authorization/);
+      expect(() => defineRoute({ ...base, auth: { kind: 'permission', permission: '' } })).toThrow(/permission/);
+    });
+
+    it('requires a rate-limit class', () => {
+      // @ts-expect-error rateLimit must be one of the declared classes
+      expect(() => defineRoute({ ...base, rateLimit: 'unlimited' })).toThrow(/rate-limit/);
+    });
+
+    it('requires a params schema with exactly the path parameters', () => {
+      expect(() => defineRoute({ ...base, request: {} })).toThrow(/path parameters/);
+      expect(() => defineRoute({ ...base, request: { params: z.object({ thingId: z.string(), other: z.string() }) } })).toThrow(/path parameters/);
+    });
+
+    it('refuses a body on GET and DELETE, and malformed paths', () => {
+      expect(() => defineRoute({ ...base, request: { ...base.request, body: z.object({}) } })).toThrow(/no body/);
+      expect(() => defineRoute({ ...base, path: '/v1/things/{thingId}/' })).toThrow(/invalid path/);
+      expect(() => defineRoute({ ...base, path: '/v1/Things/{thingId}' })).toThrow(/invalid path/);
+    });
+  });
+
+  describe('assertRouteTable', () => {
+    it('refuses duplicate ids and duplicate endpoints', () => {
+      const a = defineRoute(base) as Route;
+      expect(() => assertRouteTable([a, { ...a, path: '/v1/other/{thingId}' } as Route])).toThrow(/duplicate route id/);
+      expect(() => assertRouteTable([a, { ...a, id: 'y' } as Route])).toThrow(/duplicate endpoint/);
+    });
+  });
+});
