@@ -19,6 +19,8 @@ export const requestContext = (opts: { logger: Logger }): MiddlewareObj => {
     request.internal.logger = opts.logger.createChild({
       persistentKeys: { requestId, method: request.event.httpMethod, resource: request.event.resource },
     });
+    // Lambda's own fields (function name, cold start, Lambda request id) when there is a context.
+    if (request.context?.functionName) request.internal.logger.addContext(request.context);
   };
   const stamp = (request: ApiRequest) => {
     if (request.internal.requestId) setHeaders(request, { 'x-request-id': request.internal.requestId });
