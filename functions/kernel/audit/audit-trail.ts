@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Keys } from '../storage/keys';
-import { Conditions, type Table, type TransactWrite } from '../storage/table';
+import { Conditions, TransactionConflictError, type Table, type TransactWrite } from '../storage/table';
 import { ServiceUnavailableError } from '../errors';
 import { AuditActions, type AuditAction, type AuditMetadata } from './catalogue';
 import {
@@ -25,7 +25,9 @@ export interface AuditEntry<A extends AuditAction = AuditAction> {
 /** Another writer extended the chain between our read of the head and our transaction. */
 class ChainHeadMoved extends Error {}
 
-const MAX_ATTEMPTS = 8;
+// Writers to one scope serialise on its head, so a burst of N concurrent commits needs about N
+// rounds between them: 8 attempts lost regularly with 25 concurrent writers, 16 leaves headroom.
+const MAX_ATTEMPTS = 16;
 
 export interface AuditTrailOptions {
   readonly table: Table;
@@ -81,7 +83,9 @@ export class AuditTrail {
       try {
         await this.#table.transact([...changes, ...this.#chainWrites(record, head)]);
       } catch (error) {
-        if (!(error instanceof ChainHeadMoved)) throw error;
+        // On DynamoDB a concurrent writer's transaction on the head surfaces as a conflict, not as
+        // a failed condition; both mean "re-read the head and try again".
+        if (!(error instanceof ChainHeadMoved || error instanceof TransactionConflictError)) throw error;
         if (attempt >= MAX_ATTEMPTS) throw new ServiceUnavailableError('The audit trail is busy; retry.', error);
         // Jittered backoff: writers to one scope serialise on its head.
         await sleep(Math.random() * 10 * 2 ** Math.min(attempt, 5));

@@ -65,6 +65,12 @@ export class TransactionConditionFailed extends Error {
   }
 }
 
+/**
+ * A transaction was cancelled because another transaction held one of its items at the time
+ * (DynamoDB's `TransactionConflict`): nothing was written and the same writes may be retried.
+ */
+export class TransactionConflictError extends ServiceUnavailableError {}
+
 const KEY_AND_INDEX_ATTRIBUTES = new Set<string>([
   TableDefinition.partitionKey,
   TableDefinition.sortKey,
@@ -204,6 +210,7 @@ export class Table {
         const reasons = error.CancellationReasons ?? [];
         const failed = reasons.findIndex((r) => r.Code === 'ConditionalCheckFailed');
         if (failed >= 0) throw writes[failed]?.onConditionFailed?.() ?? new TransactionConditionFailed(failed);
+        if (reasons.some((r) => r.Code === 'TransactionConflict')) throw new TransactionConflictError('The change conflicted with another; retry.', error);
         throw new ServiceUnavailableError('The change conflicted with another; retry.', error);
       }
       throw error;
