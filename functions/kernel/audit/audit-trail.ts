@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Keys } from '../storage/keys';
+import { KeyPrefix, Keys } from '../storage/keys';
 import { Conditions, TransactionConflictError, type Table, type TransactWrite } from '../storage/table';
 import { ServiceUnavailableError } from '../errors';
-import { AuditActions, type AuditAction, type AuditMetadata } from './catalogue';
+import { AuditActions, isAuditAction, type AuditAction, type AuditMetadata } from './catalogue';
 import {
   AuditActor,
   AuditHead,
@@ -20,6 +20,12 @@ export interface AuditEntry<A extends AuditAction = AuditAction> {
   readonly target?: AuditTarget;
   readonly outcome?: 'success' | 'failure' | 'denied';
   readonly metadata: AuditMetadata<A>;
+}
+
+/** Whether a transaction item writes (puts, updates or deletes) an item under an audit key. */
+function writesAuditKey({ item }: TransactWrite): boolean {
+  const pk = (item.Put?.Item ?? item.Update?.Key ?? item.Delete?.Key)?.pk;
+  return typeof pk === 'string' && (pk.startsWith(KeyPrefix.audit) || pk.startsWith(KeyPrefix.auditHead));
 }
 
 /** Another writer extended the chain between our read of the head and our transaction. */
@@ -59,11 +65,15 @@ export class AuditTrail {
    * @example await audit.commit({ scope: `org:${orgId}`, actor, action: 'org.created', metadata }, [putOrg])
    */
   async commit<A extends AuditAction>(entry: AuditEntry<A>, changes: readonly TransactWrite[] = []): Promise<AuditRecord> {
+    if (!isAuditAction(entry.action)) throw new TypeError(`unknown audit action: ${String(entry.action)}`);
     const scope = AuditScope.parse(entry.scope);
     const actor = AuditActor.parse(entry.actor);
     const target = entry.target === undefined ? undefined : AuditTarget.parse(entry.target);
     const metadata = AuditActions[entry.action].parse(entry.metadata) as Record<string, unknown>;
     if (changes.length > 98) throw new RangeError('a transaction holds at most 100 items, two of them the audit record and head');
+    // Records are immutable and heads move only with a record: a change riding along in the same
+    // transaction could otherwise delete or rewrite history and still commit a valid-looking record.
+    if (changes.some(writesAuditKey)) throw new TypeError('a change may not write audit records or chain heads');
 
     for (let attempt = 1; ; attempt++) {
       const head = await this.#table.get(Keys.auditHead(scope), AuditHead, { consistent: true });
