@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { AuditTrail } from '../../functions/kernel/audit/audit-trail';
 import { announceAuditRecords } from '../../functions/kernel/audit/audit-events';
+import { sessionHash } from '../../functions/kernel/audit/catalogue';
 import type { AuditRecord } from '../../functions/kernel/audit/record';
 import { verifyAuditChain } from '../../functions/kernel/audit/verifier';
 import { ConflictError, ServiceUnavailableError } from '../../functions/kernel/errors';
@@ -38,7 +39,7 @@ describe('AuditTrail', () => {
       const audit = new AuditTrail({ table, now: () => at });
 
       const first = await audit.commit({ ...loginFailed(scope), target: { type: 'user', id: 'u_target' } });
-      const second = await audit.commit({ scope, actor, action: 'user.login_succeeded', metadata: { sessionId: 's_1', mfa: true } });
+      const second = await audit.commit({ scope, actor, action: 'user.login_succeeded', metadata: { sessionHash: sessionHash('s_1'), mfa: true } });
       const third = await audit.commit(loginFailed(scope, 'locked'));
 
       const stored = await rawChain(table, scope);
@@ -55,7 +56,7 @@ describe('AuditTrail', () => {
         metadata: { reason: 'invalid_credentials' },
         prevHash: GENESIS,
       });
-      expect(stored[1]).toMatchObject({ outcome: 'success', metadata: { sessionId: 's_1', mfa: true }, prevHash: stored[0]!.hash });
+      expect(stored[1]).toMatchObject({ outcome: 'success', metadata: { sessionHash: sessionHash('s_1'), mfa: true }, prevHash: stored[0]!.hash });
       expect(stored[1]).not.toHaveProperty('target');
       expect(stored[2]!.prevHash).toBe(stored[1]!.hash);
       for (const record of stored) expect(record.hash).toBe(expectedHash(record));
@@ -233,8 +234,8 @@ describe('AuditTrail', () => {
       ['an extra metadata field', { action: 'user.login_failed', metadata: { reason: 'locked', password: 'hunter2' } }],
       ['a metadata value outside its enum', { action: 'user.login_failed', metadata: { reason: 'because' } }],
       ['missing metadata', { action: 'user.login_failed', metadata: {} }],
-      ['metadata of another action', { action: 'user.login_failed', metadata: { sessionId: 's_1', mfa: true } }],
-      ['a metadata id with key separators', { action: 'user.session_revoked', metadata: { sessionId: 's#1', reason: 'logout' } }],
+      ['metadata of another action', { action: 'user.login_failed', metadata: { sessionHash: sessionHash('s_1'), mfa: true } }],
+      ['a raw session id where its hash belongs', { action: 'user.session_revoked', metadata: { sessionHash: 'ses_1', reason: 'logout' } }],
     ])('refuses %s and writes nothing', async (_label, entry) => {
       const scope = orgScope();
       const pk = `TEST#${uniqueId()}`;
@@ -303,7 +304,7 @@ describe('AuditTrail', () => {
         actor: { type: 'user', id: 'u_actor', ip: '203.0.113.9', userAgent: 'curl/8.0 (secret-ua-marker)' },
         action: 'user.login_succeeded',
         target: { type: 'user', id: 'u_target' },
-        metadata: { sessionId: 'sess_marker_123', mfa: false },
+        metadata: { sessionHash: sessionHash('s_1'), mfa: false },
       });
       await platform.events.drain();
 
@@ -319,7 +320,7 @@ describe('AuditTrail', () => {
         targetId: 'u_target',
       });
       const wire = JSON.stringify(events[0]);
-      for (const leaked of ['203.0.113.9', 'secret-ua-marker', 'sess_marker_123', 'u_actor']) expect(wire).not.toContain(leaked);
+      for (const leaked of ['203.0.113.9', 'secret-ua-marker', sessionHash('s_1'), 'u_actor', 'mfa']) expect(wire).not.toContain(leaked);
     });
 
     it('publishes nothing for a commit that did not land', async () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 
 /**
@@ -6,19 +7,24 @@ import { z } from 'zod';
  * an extra field is refused at write time rather than stored.
  */
 
-const shortId = z.string().regex(/^[A-Za-z0-9:_.-]{1,128}$/);
+/**
+ * Audit records are immutable and read by tenants, so they name a session by the SHA-256 of its id
+ * (as OWASP advises for logs), never by the id itself, which logs redact as a secret.
+ */
+export const sessionHash = (sessionId: string): string => createHash('sha256').update(sessionId, 'utf8').digest('hex');
+const sessionHashSchema = z.string().regex(/^[0-9a-f]{64}$/, 'a session is recorded by sessionHash(sessionId)');
 
 export const AuditActions = {
   // Identity (user:<id> scope).
   'user.signed_up': z.strictObject({ method: z.enum(['password']) }),
   'user.email_verified': z.strictObject({}),
-  'user.login_succeeded': z.strictObject({ sessionId: shortId, mfa: z.boolean() }),
+  'user.login_succeeded': z.strictObject({ sessionHash: sessionHashSchema, mfa: z.boolean() }),
   'user.login_failed': z.strictObject({ reason: z.enum(['invalid_credentials', 'email_not_verified', 'mfa_failed', 'locked']) }),
   'user.password_changed': z.strictObject({ via: z.enum(['change', 'reset']), sessionsRevoked: z.number().int().min(0) }),
   'user.mfa_enabled': z.strictObject({ method: z.enum(['totp']) }),
   'user.mfa_disabled': z.strictObject({ method: z.enum(['totp']) }),
-  'user.session_revoked': z.strictObject({ sessionId: shortId, reason: z.enum(['logout', 'revoked', 'password_changed', 'refresh_reuse']) }),
-  'user.refresh_token_reused': z.strictObject({ sessionId: shortId }),
+  'user.session_revoked': z.strictObject({ sessionHash: sessionHashSchema, reason: z.enum(['logout', 'revoked', 'password_changed', 'refresh_reuse']) }),
+  'user.refresh_token_reused': z.strictObject({ sessionHash: sessionHashSchema }),
   // Platform scope.
   'platform.audit_verified': z.strictObject({ scope: z.string().max(200), ok: z.boolean(), checked: z.number().int().min(0) }),
 } as const;
