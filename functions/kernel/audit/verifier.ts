@@ -21,11 +21,34 @@ export type ChainVerification =
     };
 
 const PAGE = 500;
-const StoredRecord = z.looseObject({});
+const Anything = z.looseObject({});
+
+/**
+ * A record item exactly as the trail stores it: nothing more (an attribute outside the hash, such
+ * as a future `expiresAt` that would let TTL delete it, is tampering) and its index keys in place.
+ */
+const StoredRecord = z.strictObject({
+  ...AuditRecord.shape,
+  pk: z.string(),
+  sk: z.string(),
+  gsi1pk: z.string(),
+  gsi1sk: z.string(),
+});
+
+/** Whether the item is stored under the keys the trail gives `record`, in the table and the by-action index. */
+function storedInPlace(item: z.output<typeof StoredRecord>): boolean {
+  try {
+    const key = Keys.auditRecord(item.scope, item.seq);
+    return item.sk === key.sk && item.gsi1sk === key.sk && item.gsi1pk === Keys.auditByAction(item.scope, item.action);
+  } catch {
+    return false; // an action no key can be built from was never written by the trail
+  }
+}
 
 /**
  * Recomputes a scope's chain from its first record and names the first broken link: an edited
- * record (hash), a deleted or reordered one (sequence, previous hash) and a truncated tail (head).
+ * record (hash), a deleted or reordered one (sequence, previous hash), a truncated tail or a moved
+ * head (head), and an item altered outside the hash or moved out of its index (malformed).
  */
 export async function verifyAuditChain(table: Table, scope: string): Promise<ChainVerification> {
   let expectedSeq = 1;
@@ -35,31 +58,39 @@ export async function verifyAuditChain(table: Table, scope: string): Promise<Cha
 
   do {
     const page = await table.query({
-      schema: StoredRecord,
+      schema: Anything,
       partition: Keys.auditPartition(scope),
       sortKeyPrefix: 'SEQ#',
       limit: PAGE,
       consistent: true,
+      withKeys: true,
       ...(cursor ? { cursor } : {}),
     });
     for (const raw of page.items) {
-      const parsed = AuditRecord.safeParse(raw);
+      const parsed = StoredRecord.safeParse(raw);
       if (!parsed.success) return broken(expectedSeq, 'malformed_record');
-      const record = parsed.data;
+      const { pk: _pk, sk: _sk, gsi1pk: _gsi1pk, gsi1sk: _gsi1sk, ...record } = parsed.data;
       if (record.seq !== expectedSeq || record.scope !== scope) return broken(expectedSeq, 'sequence_gap');
       if (record.prevHash !== prevHash) return broken(record.seq, 'previous_hash_mismatch');
       const { hash, ...unsigned } = record;
       if (hashAuditRecord(unsigned) !== hash) return broken(record.seq, 'hash_mismatch');
+      if (!storedInPlace(parsed.data)) return broken(record.seq, 'malformed_record');
       prevHash = hash;
       expectedSeq++;
     }
     cursor = page.cursor;
   } while (cursor);
 
-  const head = await table.get(Keys.auditHead(scope), AuditHead, { consistent: true });
   const lastSeq = expectedSeq - 1;
-  if ((head?.seq ?? 0) !== lastSeq || (head ? head.hash !== prevHash : false)) {
-    return broken(Math.min(lastSeq + 1, head?.seq ?? lastSeq + 1), 'head_mismatch');
-  }
+  const stored = await table.get(Keys.auditHead(scope), Anything, { consistent: true });
+  const parsedHead = stored === undefined ? undefined : AuditHead.safeParse(stored);
+  if (parsedHead && !parsedHead.success) return broken(lastSeq, 'head_mismatch');
+  const head = parsedHead?.data;
+  const headSeq = head?.seq ?? 0;
+  // Name where records and head part: the first missing record when the head is ahead (a truncated
+  // tail), the first record it does not cover when it is behind (a rewound, deleted or bypassed head).
+  if (headSeq > lastSeq) return broken(lastSeq + 1, 'head_mismatch');
+  if (headSeq < lastSeq) return broken(headSeq + 1, 'head_mismatch');
+  if (head && head.hash !== prevHash) return broken(lastSeq, 'head_mismatch');
   return { ok: true, scope, checked: lastSeq, headHash: prevHash };
 }

@@ -44,6 +44,8 @@ export interface QueryOptions<S extends z.ZodType> {
   /** Newest first when false. */
   readonly ascending?: boolean;
   readonly consistent?: boolean;
+  /** Keep the key and index attributes in each item, for readers that check where an item is stored. */
+  readonly withKeys?: boolean;
 }
 
 /** Named condition fragments: conditional writes are built from these, never typed inline. */
@@ -188,7 +190,7 @@ export class Table {
         ConsistentRead: options.index ? undefined : options.consistent,
       }),
     );
-    const items = (out.Items ?? []).filter((i) => !isExpired(i)).map((i) => options.schema.parse(withoutKeys(i)) as z.output<S>);
+    const items = (out.Items ?? []).filter((i) => !isExpired(i)).map((i) => options.schema.parse(options.withKeys ? i : withoutKeys(i)) as z.output<S>);
     const cursor = encodeCursor(out.LastEvaluatedKey);
     return cursor === undefined ? { items } : { items, cursor };
   }
