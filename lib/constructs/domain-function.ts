@@ -1,0 +1,141 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import type * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { PlatformEnv } from '../../functions/kernel/platform/aws';
+import { EventsActions, LogsActions, XRayActions } from '../iam-actions';
+import { FUNCTIONS_DIR, PROJECT_ROOT } from '../paths';
+import type { RampartTable } from './rampart-table';
+import type { RootKey } from './root-key';
+
+/** What every Rampart function is wired to (the `PlatformEnv` of its environment). */
+export interface PlatformResources {
+  readonly table: RampartTable;
+  readonly rootKey: RootKey;
+  readonly bus: events.IEventBus;
+  /** The Rampart version the functions report (`RAMPART_VERSION`). */
+  readonly version: string;
+}
+
+/** A domain's entry points: `handler` serves the API, `consumer` receives EventBridge events. */
+export type FunctionKind = 'handler' | 'consumer';
+
+export interface DomainFunctionProps {
+  readonly domain: string;
+  readonly kind: FunctionKind;
+  readonly platform: PlatformResources;
+  /**
+   * Memory; CPU scales with it, and argon2 hashing will need it.
+   * @default 1024
+   */
+  readonly memorySize?: number;
+  /**
+   * Bounded well below API Gateway's 29 s so that a stuck call ends as a logged timeout.
+   * @default Duration.seconds(10)
+   */
+  readonly timeout?: Duration;
+  /**
+   * How long the function's logs are kept.
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * Directory holding `<domain>/<kind>.ts`.
+   * @default the repository's functions/ directory
+   */
+  readonly functionsDir?: string;
+}
+
+const DOMAIN = /^[a-z][a-z0-9-]{0,30}$/;
+
+/**
+ * An ESM bundle has no `require`; CommonJS dependencies that call it at run time (native-module
+ * loaders such as @node-rs/argon2's, dynamic `require('node:…')`) would throw "Dynamic require is not
+ * supported". The bundle defines one from `import.meta.url`.
+ */
+const REQUIRE_SHIM = "import { createRequire as __rampartCreateRequire } from 'node:module'; const require = __rampartCreateRequire(import.meta.url);";
+
+/**
+ * One Lambda function of one domain: Node.js 24 on arm64, an ESM bundle, X-Ray tracing, its own log
+ * group with retention, and its own role holding only what `PlatformEnv` needs: item access to the
+ * table (with the audit-immutability deny), envelope encryption under the root key, and PutEvents
+ * on the bus. No managed policies.
+ */
+export class DomainFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: DomainFunctionProps) {
+    super(scope, id);
+    const { domain, kind, platform } = props;
+    if (!DOMAIN.test(domain)) throw new Error(`Invalid domain name "${domain}"`);
+    const entry = join(props.functionsDir ?? FUNCTIONS_DIR, domain, `${kind}.ts`);
+    if (!existsSync(entry)) throw new Error(`Domain ${domain} has no ${kind} entry: expected ${entry}`);
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Rampart ${domain} ${kind}`,
+    });
+    iam.Grant.addToPrincipal({ grantee: this.role, actions: [...LogsActions.writeToGroup], resourceArns: [this.logGroup.logGroupArn] });
+    platform.table.grantItemAccess(this.role);
+    platform.rootKey.grantEnvelopeEncryption(this.role);
+    iam.Grant.addToPrincipal({ grantee: this.role, actions: [...EventsActions.publish], resourceArns: [platform.bus.eventBusArn] });
+
+    this.function = new NodejsFunction(this, 'Function', {
+      description: `Rampart ${domain} ${kind}`,
+      entry,
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 1024,
+      timeout: props.timeout ?? Duration.seconds(10),
+      role: this.role,
+      logGroup: this.logGroup,
+      environment: {
+        [PlatformEnv.tableName]: platform.table.table.tableName,
+        [PlatformEnv.rootKeyArn]: platform.rootKey.keyArn,
+        [PlatformEnv.eventBusName]: platform.bus.eventBusName,
+        [PlatformEnv.version]: platform.version,
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node24',
+        mainFields: ['module', 'main'],
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        banner: REQUIRE_SHIM,
+        // The SDK we test against is the SDK we run: the runtime's copy changes under us.
+        bundleAwsSDK: true,
+      },
+    });
+
+    // Tracing is switched on here rather than with the `tracing` prop, which would put X-Ray's
+    // `Resource: *` statement into the role's default policy, where an acknowledgement would also
+    // hide any other wildcard added later. Its own policy keeps the acknowledgement that narrow.
+    (this.function.node.defaultChild as lambda.CfnFunction).tracingConfig = { mode: lambda.Tracing.ACTIVE };
+    const tracing = new iam.Policy(this, 'TracingPolicy', {
+      roles: [this.role],
+      statements: [new iam.PolicyStatement({ actions: [...XRayActions.publishTraces], resources: ['*'] })],
+    });
+    this.function.node.addDependency(tracing);
+    Validations.of(tracing).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions; this policy holds only those two actions.',
+    });
+  }
+}

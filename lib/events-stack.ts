@@ -1,0 +1,61 @@
+import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import type { Construct } from 'constructs';
+import { EventRules, type EventRule } from '../functions/kernel/events/rules';
+import { EventConsumer } from './constructs/event-consumer';
+import type { RampartTable } from './constructs/rampart-table';
+import type { RootKey } from './constructs/root-key';
+
+export interface EventsStackProps extends StackProps {
+  readonly stage: string;
+  readonly table: RampartTable;
+  readonly rootKey: RootKey;
+  readonly version: string;
+  /**
+   * Which consumer receives which events.
+   * @default EventRules (functions/kernel/events/rules.ts)
+   */
+  readonly rules?: readonly EventRule[];
+  /**
+   * How long the archive keeps every event published on the bus (for replay).
+   * @default Duration.days(365)
+   */
+  readonly archiveRetention?: Duration;
+  /**
+   * Directory holding `<domain>/consumer.ts`.
+   * @default the repository's functions/ directory
+   */
+  readonly functionsDir?: string;
+}
+
+/** The custom event bus, its archive, and one consumer (function, rules, dead-letter queues) per domain. */
+export class EventsStack extends Stack {
+  readonly bus: events.EventBus;
+  readonly consumers: EventConsumer[] = [];
+
+  constructor(scope: Construct, id: string, props: EventsStackProps) {
+    super(scope, id, props);
+    this.bus = new events.EventBus(this, 'Bus', { eventBusName: `rampart-${props.stage}` });
+    this.bus.archive('Archive', {
+      description: `Every event on rampart-${props.stage}, for replay`,
+      eventPattern: { account: [this.account] },
+      retention: props.archiveRetention ?? Duration.days(365),
+    });
+
+    const platform = { table: props.table, rootKey: props.rootKey, bus: this.bus, version: props.version };
+    const byDomain = new Map<string, EventRule[]>();
+    for (const rule of props.rules ?? EventRules) {
+      byDomain.set(rule.consumer.domain, [...(byDomain.get(rule.consumer.domain) ?? []), rule]);
+    }
+    for (const [domain, rules] of byDomain) {
+      this.consumers.push(
+        new EventConsumer(this, `${domain}Consumer`, {
+          domain,
+          rules,
+          platform,
+          ...(props.functionsDir ? { functionsDir: props.functionsDir } : {}),
+        }),
+      );
+    }
+  }
+}
