@@ -1,0 +1,57 @@
+import { Stack, type StackProps } from 'aws-cdk-lib';
+import type * as events from 'aws-cdk-lib/aws-events';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type { Construct } from 'constructs';
+import type { Domain, Route } from '../functions/kernel/http/route';
+import { routeTable } from '../functions/routes';
+import { DomainFunction } from './constructs/domain-function';
+import type { RampartTable } from './constructs/rampart-table';
+import { RampartRestApi } from './constructs/rest-api';
+import type { RootKey } from './constructs/root-key';
+import { RegionalWebAcl } from './constructs/web-acl';
+
+export interface ApiStackProps extends StackProps {
+  readonly stage: string;
+  readonly table: RampartTable;
+  readonly rootKey: RootKey;
+  readonly bus: events.IEventBus;
+  readonly version: string;
+  /**
+   * The endpoints to serve.
+   * @default routeTable (functions/routes.ts)
+   */
+  readonly routes?: readonly Route[];
+}
+
+/** The domain that answers unknown paths and methods (404/405). */
+const FALLBACK_DOMAIN: Domain = 'platform';
+
+/** The public edge: WAF → REST API → one Lambda function per domain of the route table. */
+export class ApiStack extends Stack {
+  readonly functions: ReadonlyMap<Domain, DomainFunction>;
+  readonly restApi: RampartRestApi;
+  readonly webAcl: RegionalWebAcl;
+
+  constructor(scope: Construct, id: string, props: ApiStackProps) {
+    super(scope, id, props);
+    const routes = props.routes ?? routeTable;
+    const platform = { table: props.table, rootKey: props.rootKey, bus: props.bus, version: props.version };
+
+    const domains = new Set<Domain>([FALLBACK_DOMAIN, ...routes.map((route) => route.domain)]);
+    const functions = new Map<Domain, DomainFunction>();
+    for (const domain of domains) {
+      functions.set(domain, new DomainFunction(this, `${domain}Function`, { domain, kind: 'handler', platform }));
+    }
+    this.functions = functions;
+
+    const handlers = new Map<Domain, lambda.IFunction>([...functions].map(([domain, fn]) => [domain, fn.function]));
+    this.restApi = new RampartRestApi(this, 'RestApi', {
+      restApiName: `rampart-${props.stage}`,
+      routes,
+      functions: handlers,
+      fallback: functions.get(FALLBACK_DOMAIN)!.function,
+    });
+
+    this.webAcl = new RegionalWebAcl(this, 'WebAcl', { name: `rampart-${props.stage}`, resourceArn: this.restApi.stage.stageArn });
+  }
+}
