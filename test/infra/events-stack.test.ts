@@ -1,0 +1,126 @@
+import { fileURLToPath } from 'node:url';
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { EventCatalogue } from '../../functions/kernel/events/catalogue';
+import { EventRules, type EventRule } from '../../functions/kernel/events/rules';
+import { KeyPrefix } from '../../functions/kernel/storage/keys';
+import { createRampartApp } from '../../lib/app';
+import { DataStack } from '../../lib/data-stack';
+import { EventsStack } from '../../lib/events-stack';
+import { actionsOf, referencedLogicalId, SKIP_BUNDLING, statementsOfRole, WITHOUT_CHECKS } from './support/templates';
+
+/** A consumer entry that exists only for these tests (functions/ has no consumer yet). */
+const FIXTURE_FUNCTIONS = fileURLToPath(new URL('./fixtures/functions', import.meta.url));
+
+const fixtureRule: EventRule = { name: 'AuditRecordedToAudit', eventTypes: ['audit.recorded'], consumer: { domain: 'audit' } };
+
+describe('EventsStack', () => {
+  describe('as deployed (EventRules)', () => {
+    let template: Template;
+
+    beforeAll(() => {
+      template = Template.fromStack(createRampartApp({ context: SKIP_BUNDLING }, WITHOUT_CHECKS).events);
+    });
+
+    it('creates the custom bus rampart-<stage>', () => {
+      template.hasResourceProperties('AWS::Events::EventBus', { Name: 'rampart-prod' });
+    });
+
+    it('archives every event of the bus for a year', () => {
+      template.hasResourceProperties('AWS::Events::Archive', {
+        SourceArn: Match.anyValue(),
+        RetentionDays: 365,
+        EventPattern: { account: [Match.anyValue()] },
+      });
+    });
+
+    it('creates one rule per entry of EventRules and nothing more', () => {
+      template.resourceCountIs('AWS::Events::Rule', EventRules.length);
+    });
+  });
+
+  describe('with a rule', () => {
+    let stack: EventsStack;
+    let template: Template;
+
+    beforeAll(() => {
+      const app = new App({ context: SKIP_BUNDLING });
+      const data = new DataStack(app, 'Data', { stage: 'test' });
+      stack = new EventsStack(app, 'Events', {
+        stage: 'test',
+        table: data.table,
+        rootKey: data.rootKey,
+        version: '0.0.0-test',
+        rules: [fixtureRule],
+        functionsDir: FIXTURE_FUNCTIONS,
+      });
+      template = Template.fromStack(stack);
+    });
+
+    it('routes the rule’s event types from their catalogue source on the Rampart bus', () => {
+      const busId = stack.getLogicalId(stack.bus.node.defaultChild as never);
+      template.hasResourceProperties('AWS::Events::Rule', {
+        EventBusName: { Ref: busId },
+        EventPattern: { source: [EventCatalogue['audit.recorded'].source], 'detail-type': ['audit.recorded'] },
+      });
+    });
+
+    it('targets the consumer function of the domain, with retries and a dead-letter queue', () => {
+      const consumer = stack.consumers[0]!.consumer;
+      const functionId = stack.getLogicalId(consumer.function.node.defaultChild as never);
+      const queueId = stack.getLogicalId(stack.consumers[0]!.deadLetterQueues[0]!.node.defaultChild as never);
+      template.hasResourceProperties('AWS::Events::Rule', {
+        Targets: [
+          Match.objectLike({
+            Arn: { 'Fn::GetAtt': [functionId, 'Arn'] },
+            DeadLetterConfig: { Arn: { 'Fn::GetAtt': [queueId, 'Arn'] } },
+            RetryPolicy: Match.objectLike({ MaximumRetryAttempts: 8 }),
+          }),
+        ],
+      });
+    });
+
+    it('encrypts the dead-letter queue and refuses requests without TLS', () => {
+      template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        },
+      });
+    });
+
+    it('builds the consumer like an API function: Node.js 24 on arm64, traced, audit mutations denied', () => {
+      const [fn] = Object.values(template.findResources('AWS::Lambda::Function'));
+      expect(fn!.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' } });
+      const deny = statementsOfRole(template, referencedLogicalId(fn!.Properties.Role)!).filter((s) => s.Effect === 'Deny');
+      expect(deny).toHaveLength(1);
+      expect(actionsOf(deny[0]!)).toEqual(expect.arrayContaining(['dynamodb:UpdateItem', 'dynamodb:DeleteItem']));
+      expect(deny[0]!.Condition).toEqual({ 'ForAnyValue:StringLike': { 'dynamodb:LeadingKeys': [`${KeyPrefix.audit}*`] } });
+    });
+
+    it('passes cdk-nag AwsSolutions with only reasoned acknowledgements', () => {
+      const { violations } = new AwsSolutionsChecks().validateScope(stack);
+      expect(violations.map((v) => `${v.severity} ${v.ruleName}`)).toEqual([]);
+    });
+
+    it('refuses a rule whose consumer has no consumer.ts', () => {
+      const app = new App({ context: SKIP_BUNDLING });
+      const data = new DataStack(app, 'Data', { stage: 'test' });
+      expect(
+        () =>
+          new EventsStack(app, 'Events', {
+            stage: 'test',
+            table: data.table,
+            rootKey: data.rootKey,
+            version: '0.0.0-test',
+            rules: [{ ...fixtureRule, consumer: { domain: 'nowhere' } }],
+            functionsDir: FIXTURE_FUNCTIONS,
+          }),
+      ).toThrow(/nowhere has no consumer entry/);
+    });
+  });
+});
