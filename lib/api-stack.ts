@@ -47,6 +47,7 @@ export class ApiStack extends Stack {
     const handlers = new Map<Domain, lambda.IFunction>([...functions].map(([domain, fn]) => [domain, fn.function]));
     this.restApi = new RampartRestApi(this, 'RestApi', {
       restApiName: `rampart-${props.stage}`,
+      stageName: props.stage,
       routes,
       functions: handlers,
       fallback: functions.get(FALLBACK_DOMAIN)!.function,

@@ -20,7 +20,7 @@ export const loadHandlerModule: HandlerLoader = async (domain) => {
 const GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
 /** API Gateway's integration timeout. */
 const INTEGRATION_TIMEOUT_MS = 29_000;
-const STAGE = 'v1';
+const STAGE = 'local';
 
 export interface GatewayOptions {
   readonly routes: readonly Route[];

@@ -16,8 +16,9 @@ export interface RampartRestApiProps {
   /** Answers what no route declares: other methods on a known path (405) and unknown paths (404). */
   readonly fallback: lambda.IFunction;
   /**
-   * The deployment stage name.
-   * @default 'v1'
+   * The API Gateway stage name; it is the first path segment of the default endpoint, before the
+   * routes' own `/v1/…` (e.g. `…/prod/v1/health`).
+   * @default 'prod'
    */
   readonly stageName?: string;
   /**
@@ -84,7 +85,7 @@ export class RampartRestApi extends Construct {
       // The account-level CloudWatch role is a per-account setting, not this stack's to own.
       cloudWatchRole: false,
       deployOptions: {
-        stageName: props.stageName ?? 'v1',
+        stageName: props.stageName ?? 'prod',
         accessLogDestination: new apigw.LogGroupLogDestination(this.accessLogs),
         accessLogFormat: ACCESS_LOG_FORMAT,
         throttlingRateLimit: props.throttlingRateLimit ?? 100,

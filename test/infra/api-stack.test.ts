@@ -217,9 +217,9 @@ describe('ApiStack', () => {
       template.allResourcesProperties('AWS::ApiGateway::Method', { AuthorizationType: 'NONE' });
     });
 
-    it('deploys stage v1 with throttling, metrics, tracing and error logs without data trace', () => {
+    it('deploys the stage named after the Rampart stage with throttling, metrics, tracing and error logs without data trace', () => {
       template.hasResourceProperties('AWS::ApiGateway::Stage', {
-        StageName: 'v1',
+        StageName: 'prod',
         TracingEnabled: true,
         MethodSettings: [
           Match.objectLike({
