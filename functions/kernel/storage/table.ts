@@ -172,10 +172,14 @@ export class Table {
       condition += ' AND #s BETWEEN :lo AND :hi';
     }
     const startKey = decodeCursor(options.cursor, {
+      keyAttributes: options.index
+        ? [keys.partitionKey, keys.sortKey, TableDefinition.partitionKey, TableDefinition.sortKey]
+        : [keys.partitionKey, keys.sortKey],
       partitionAttribute: keys.partitionKey,
       partition: options.partition,
       sortAttribute: keys.sortKey,
       ...(options.sortKeyPrefix !== undefined ? { sortKeyPrefix: options.sortKeyPrefix } : {}),
+      ...(options.sortKeyPrefix === undefined && options.sortKeyBetween ? { sortKeyBetween: options.sortKeyBetween } : {}),
     });
     const out = await this.doc.send(
       new QueryCommand({
