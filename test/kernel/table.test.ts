@@ -1,7 +1,11 @@
-import { describe, expect, it } from 'vitest';
+import { createServer, type Server, type Socket } from 'node:net';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from '../../functions/kernel/errors';
-import { Conditions, TransactionConditionFailed, type Table, type TransactWrite } from '../../functions/kernel/storage/table';
+import { ConflictError, NotFoundError, PreconditionFailedError, ServiceUnavailableError, ValidationError } from '../../functions/kernel/errors';
+import { Conditions, Table, TransactionConditionFailed, TransactionConflictError, type TransactWrite } from '../../functions/kernel/storage/table';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/dynamodb-local';
 import { testPlatform, uniqueId } from '../support/platform';
 import { getRaw, putRaw } from './audit-fixtures';
 
@@ -44,6 +48,35 @@ const decode = (cursor: string) => JSON.parse(Buffer.from(cursor, 'base64url').t
 const encode = (value: unknown) => Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
 
 describe('Table', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  describe('ping', () => {
+    it('completes a round trip to the table', async () => {
+      await expect(table.ping({ pk: partition(), sk: 'PROBE' }, 5_000)).resolves.toBeUndefined();
+    });
+
+    it('gives up within its time bound when the table does not answer', async () => {
+      // A server that accepts connections and never replies: the hang a ping must not inherit.
+      const sockets: Socket[] = [];
+      const silent: Server = createServer((socket) => void sockets.push(socket));
+      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+      const { port } = silent.address() as { port: number };
+      const unreachable = new Table({
+        tableName: 'rampart-test',
+        clientConfig: { endpoint: `http://127.0.0.1:${port}`, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS },
+      });
+      try {
+        const started = Date.now();
+        await expect(unreachable.ping({ pk: 'PLATFORM#health', sk: 'PROBE' }, 200)).rejects.toThrow();
+        expect(Date.now() - started).toBeLessThan(3_000);
+      } finally {
+        for (const socket of sockets) socket.destroy();
+        await new Promise((resolve) => silent.close(resolve));
+        unreachable.doc.destroy();
+      }
+    });
+  });
+
   describe('get / put', () => {
     it('reads back what it wrote, without the storage keys', async () => {
       const pk = partition();
@@ -182,6 +215,26 @@ describe('Table', () => {
 
       await expect(failed).rejects.toBeInstanceOf(TransactionConditionFailed);
       await expect(failed).rejects.toMatchObject({ index: 2 });
+    });
+
+    it.each([
+      ['a conflict with a concurrent transaction', 'TransactionConflict', TransactionConflictError],
+      ['throttling', 'ThrottlingError', ServiceUnavailableError],
+    ])('reports %s as a retryable 503 and writes nothing', async (_label, code, errorClass) => {
+      const target = partition();
+      vi.spyOn(table.doc, 'send').mockImplementation(((command: unknown) => {
+        if (!(command instanceof TransactWriteCommand)) throw new Error('unexpected command');
+        const reasons = (command.input.TransactItems ?? []).map(() => ({ Code: code }));
+        return Promise.reject(new TransactionCanceledException({ message: 'Transaction cancelled', $metadata: {}, CancellationReasons: reasons }));
+      }) as never);
+
+      const failed = table.transact([create(target, {}, () => new ConflictError('exists'))]);
+
+      // Exactly this class: only a conflict tells the audit trail to re-read the head and retry.
+      await expect(failed).rejects.toSatisfy((error) => (error as object).constructor === errorClass);
+      await expect(failed).rejects.toMatchObject({ code: 'service_unavailable', statusCode: 503 });
+      vi.restoreAllMocks();
+      await expect(table.get({ pk: target, sk: 'ITEM' }, Named)).resolves.toBeUndefined();
     });
 
     it('fails a condition check item without writing the others', async () => {
