@@ -2,18 +2,17 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 
 /**
- * The closed catalogue of audited actions, each with the schema of its metadata. Metadata holds
- * identifiers and facts only (never a secret value, token, password or PII): schemas are strict, so
- * an extra field is refused at write time rather than stored.
- */
-
-/**
  * Audit records are immutable and read by tenants, so they name a session by the SHA-256 of its id
  * (as OWASP advises for logs), never by the id itself, which logs redact as a secret.
  */
 export const sessionHash = (sessionId: string): string => createHash('sha256').update(sessionId, 'utf8').digest('hex');
 const sessionHashSchema = z.string().regex(/^[0-9a-f]{64}$/, 'a session is recorded by sessionHash(sessionId)');
 
+/**
+ * The closed catalogue of audited actions, each with the schema of its metadata. Metadata holds
+ * identifiers and facts only (never a secret value, token, password or PII): schemas are strict, so
+ * an extra field is refused at write time rather than stored.
+ */
 export const AuditActions = {
   // Identity (user:<id> scope).
   'user.signed_up': z.strictObject({ method: z.enum(['password']) }),
