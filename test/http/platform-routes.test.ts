@@ -1,7 +1,7 @@
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SECURITY_HEADERS } from '../../functions/kernel/http/security-headers';
 import { startTestApi, testPlatform, type TestApi } from '../support/platform';
+import { freePort } from '../support/ports';
 
 const expectSecurityHeaders = (headers: Headers) => {
   for (const [name, value] of Object.entries(SECURITY_HEADERS)) expect(headers.get(name), name).toBe(value);
@@ -90,12 +90,7 @@ describe('GET /v1/health when storage is down', () => {
   let api: TestApi;
   beforeAll(async () => {
     // A port that nothing listens on: connections are refused at once.
-    const port = await new Promise<number>((resolve) => {
-      const s = createServer().listen(0, '127.0.0.1', () => {
-        const { port: p } = s.address() as { port: number };
-        s.close(() => resolve(p));
-      });
-    });
+    const port = await freePort();
     api = await startTestApi(testPlatform({ endpoint: `http://127.0.0.1:${port}` }));
   });
   afterAll(() => api.close());

@@ -1,6 +1,6 @@
 import type { TestProject } from 'vitest/node';
-import { createServer } from 'node:net';
 import { ensureTable, startDynamoDbLocal } from '../../local/dynamodb-local';
+import { freePort } from './ports';
 
 export const TEST_TABLE = 'rampart-test';
 
@@ -9,18 +9,6 @@ declare module 'vitest' {
     dynamoEndpoint: string;
     tableName: string;
   }
-}
-
-/** A free port from the OS, so parallel runs on one machine do not collide. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** One DynamoDB Local (in memory) for the whole run; every test makes its own data in one table. */
