@@ -1,10 +1,14 @@
 import { AuditTrail } from '../functions/kernel/audit/audit-trail';
+import { AccessTokens } from '../functions/kernel/auth/access-tokens';
+import { createAuthenticator } from '../functions/kernel/auth/authenticate';
+import { SigningKeyStore } from '../functions/kernel/auth/signing-keys';
 import { announceAuditRecords } from '../functions/kernel/audit/audit-events';
 import type { KeyProvider } from '../functions/kernel/keys/key-provider';
 import type { Platform } from '../functions/kernel/platform/platform';
 import { Table } from '../functions/kernel/storage/table';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './dynamodb-local';
 import { LocalEventBus } from './local-event-bus';
+import { OutboxMailer } from './outbox-mailer';
 
 export interface LocalPlatformOptions {
   readonly endpoint: string;
@@ -12,6 +16,9 @@ export interface LocalPlatformOptions {
   readonly keys: KeyProvider;
   readonly events?: LocalEventBus;
   readonly version: string;
+  /** Where mail is written (`<data dir>/outbox`). */
+  readonly outboxDirectory: string;
+  readonly announce?: (line: string) => void;
 }
 
 /** The local adapters behind the same ports the Lambda functions use on AWS. */
@@ -26,6 +33,8 @@ export function localPlatform(options: LocalPlatformOptions): Platform & { event
     table,
     keys: options.keys,
     events,
+    mailer: new OutboxMailer(options.outboxDirectory, options.announce),
+    authenticate: createAuthenticator({ table, tokens: new AccessTokens(new SigningKeyStore(table, options.keys)) }),
     audit: new AuditTrail({
       table,
       onRecorded: announceAuditRecords(events, (error) => console.error('local platform: could not publish audit.recorded', error)),

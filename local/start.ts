@@ -42,7 +42,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
     await ensureTable(dynamo.endpoint, tableName);
     const keyFile = join(dataDir, 'keys', 'root.key');
     const keys = await LocalKeyProvider.fromFile(keyFile);
-    const platform = localPlatform({ endpoint: dynamo.endpoint, tableName, keys, version });
+    const platform = localPlatform({ endpoint: dynamo.endpoint, tableName, keys, version, outboxDirectory: join(dataDir, 'outbox') });
     installPlatform(platform);
     stopping.push(() => platform.events.drain());
     const gateway = await startGateway({ routes: routeTable, port });
@@ -55,6 +55,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
         `  OpenAPI         ${gateway.url}/v1/openapi.json`,
         `  DynamoDB Local  ${dynamo.endpoint}  table ${tableName}  (${persist ? `persisted in ${join(dataDir, 'dynamodb')}` : 'in memory'}; any credentials, region ${'us-east-1'})`,
         `  Root key        ${keyFile}  (${keys.rootKeyId})`,
+        `  Mail outbox     ${join(dataDir, 'outbox')}`,
         `  Data directory  ${dataDir}`,
         'Press Ctrl-C to stop.',
       ].join('\n'),

@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { inject } from 'vitest';
 import { installPlatform, type Platform } from '../../functions/kernel/platform/platform';
 import { routeTable } from '../../functions/routes';
@@ -11,13 +14,15 @@ import { localPlatform } from '../../local/platform';
 export type TestPlatform = Platform & { events: LocalEventBus };
 
 /** The local platform on the run's DynamoDB Local, with an in-memory root key. */
-export function testPlatform(overrides: { endpoint?: string; events?: LocalEventBus } = {}): TestPlatform {
+export function testPlatform(overrides: { endpoint?: string; events?: LocalEventBus; outboxDirectory?: string } = {}): TestPlatform {
   return localPlatform({
     endpoint: overrides.endpoint ?? inject('dynamoEndpoint'),
     tableName: inject('tableName'),
     keys: LocalKeyProvider.ephemeral(),
     events: overrides.events ?? new LocalEventBus(),
     version: '0.0.0-test',
+    outboxDirectory: overrides.outboxDirectory ?? mkdtempSync(join(tmpdir(), 'rampart-outbox-')),
+    announce: () => undefined,
   });
 }
 

@@ -1,13 +1,14 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { z } from 'zod';
-import { NotFoundError, MethodNotAllowedError, UnauthenticatedError } from '../errors';
+import type { Principal } from '../auth/principal';
+import { NotFoundError, MethodNotAllowedError } from '../errors';
 import type { Logger } from '../logging/logger';
 import { platform, type Platform } from '../platform/platform';
 import { errorRenderer } from './error-renderer';
 import { jsonBody } from './json-body';
 import { requestContext } from './request-context';
-import type { Domain, Route, RouteSpec } from './route';
+import type { AuthRequirement, Domain, Route, RouteSpec } from './route';
 import { RouteMatcher } from './route-matcher';
 import { securityHeaders } from './security-headers';
 import { header, type ApiRequest, type ApiState } from './types';
@@ -16,13 +17,15 @@ import { validateRequest } from './validate-request';
 type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
 
 export type RouteInput<R extends Route> =
-  R extends RouteSpec<infer P, infer Q, infer B, z.ZodType>
+  R extends RouteSpec<infer P, infer Q, infer B, z.ZodType, AuthRequirement>
     ? { readonly params: Out<P>; readonly query: Out<Q>; readonly body: Out<B> }
     : never;
 
 /** What a route implementation knows about its caller and its environment. */
-export interface RouteContext {
+export interface RouteContext<R extends Route = Route> {
   readonly requestId: string;
+  /** Present on every non-public route: the pipeline refuses the request before the route otherwise. */
+  readonly principal: R['auth'] extends { kind: 'public' } ? undefined : Principal;
   readonly sourceIp: string;
   readonly userAgent: string | undefined;
   readonly platform: Platform;
@@ -34,7 +37,7 @@ export interface RouteResult<R extends Route> {
   readonly headers?: Record<string, string>;
 }
 
-export type RouteImplementation<R extends Route> = (input: RouteInput<R>, context: RouteContext) => Promise<RouteResult<R>>;
+export type RouteImplementation<R extends Route> = (input: RouteInput<R>, context: RouteContext<R>) => Promise<RouteResult<R>>;
 
 export interface BoundRoute {
   readonly route: Route;
@@ -82,9 +85,11 @@ export function createApiHandler(options: ApiHandlerOptions) {
     request.internal.route = route;
   };
 
-  // Identity (JWT / API key) plugs in here; until a route's requirement can be checked, refuse it.
-  const authenticate = (request: ApiRequest) => {
-    if (request.internal.route?.auth.kind !== 'public') throw new UnauthenticatedError();
+  // Public routes need no principal; every other route gets one or is refused (401) here, before
+  // the body is parsed or validated, so an anonymous caller learns nothing about the schemas.
+  const authenticate = async (request: ApiRequest) => {
+    if (request.internal.route?.auth.kind === 'public') return;
+    request.internal.principal = await platform().authenticate({ authorization: header(request.event, 'authorization') });
   };
 
   // The handler gets only (event, context); the pipeline's state reaches it keyed by the event object,
@@ -102,6 +107,7 @@ export function createApiHandler(options: ApiHandlerOptions) {
     const input = state.input;
     const result = await bound.implementation(input as RouteInput<Route>, {
       requestId: state.requestId,
+      principal: state.principal as Principal,
       sourceIp: event.requestContext?.identity?.sourceIp ?? 'unknown',
       userAgent: header(event, 'user-agent'),
       platform: platform(),

@@ -9,7 +9,7 @@ export const HttpMethods = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 export type HttpMethod = (typeof HttpMethods)[number];
 
 /** The Lambda functions, one per domain. `platform` also answers unknown paths (404/405). */
-export const Domains = ['platform'] as const;
+export const Domains = ['platform', 'identity'] as const;
 export type Domain = (typeof Domains)[number];
 
 /**
@@ -38,6 +38,7 @@ export interface RouteSpec<
   Q extends AnyObject | undefined = AnyObject | undefined,
   B extends z.ZodType | undefined = z.ZodType | undefined,
   R extends z.ZodType = z.ZodType,
+  A extends AuthRequirement = AuthRequirement,
 > {
   /** Unique, stable; the OpenAPI operationId. */
   readonly id: string;
@@ -46,7 +47,7 @@ export interface RouteSpec<
   readonly path: `/${string}`;
   readonly domain: Domain;
   readonly summary: string;
-  readonly auth: AuthRequirement;
+  readonly auth: A;
   readonly rateLimit: RateLimitClass;
   readonly request?: { readonly params?: P; readonly query?: Q; readonly body?: B };
   /** The success status and the schema its body is checked (and stripped) against. */
@@ -55,7 +56,7 @@ export interface RouteSpec<
   readonly errors?: readonly (400 | 401 | 403 | 404 | 409 | 412 | 413 | 415 | 429 | 503)[];
 }
 
-export type Route = RouteSpec<AnyObject | undefined, AnyObject | undefined, z.ZodType | undefined, z.ZodType>;
+export type Route = RouteSpec<AnyObject | undefined, AnyObject | undefined, z.ZodType | undefined, z.ZodType, AuthRequirement>;
 
 const PATH = /^\/(?:[a-z0-9.-]+|\{[a-zA-Z][a-zA-Z0-9]*\})(?:\/(?:[a-z0-9.-]+|\{[a-zA-Z][a-zA-Z0-9]*\}))*$/;
 
@@ -70,7 +71,8 @@ export function defineRoute<
   Q extends AnyObject | undefined = undefined,
   B extends z.ZodType | undefined = undefined,
   R extends z.ZodType = z.ZodType,
->(spec: RouteSpec<P, Q, B, R>): RouteSpec<P, Q, B, R> {
+  A extends AuthRequirement = AuthRequirement,
+>(spec: RouteSpec<P, Q, B, R, A>): RouteSpec<P, Q, B, R, A> {
   const where = `route ${spec.id ?? '(no id)'}`;
   const auth = spec.auth as AuthRequirement | undefined;
   if (!auth || !['public', 'authenticated', 'permission'].includes(auth.kind)) {

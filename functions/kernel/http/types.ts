@@ -1,5 +1,6 @@
 import type { Request } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { Principal } from '../auth/principal';
 import type { Logger } from '../logging/logger';
 import type { Route } from './route';
 
@@ -9,6 +10,8 @@ export interface ApiState extends Record<string, unknown> {
   /** The domain logger with this request's id on every line. */
   logger?: Logger;
   route?: Route;
+  /** Established by the authentication step on every non-public route. */
+  principal?: Principal;
   /** The JSON body, parsed but not yet validated. */
   json?: unknown;
   input?: { params: Record<string, unknown>; query: Record<string, unknown>; body: unknown };

@@ -1,5 +1,9 @@
 import { AuditTrail } from '../audit/audit-trail';
+import { AccessTokens } from '../auth/access-tokens';
+import { createAuthenticator } from '../auth/authenticate';
+import { SigningKeyStore } from '../auth/signing-keys';
 import { ConfigurationError } from '../errors';
+import { SesMailer } from '../mail/ses-mailer';
 import { announceAuditRecords } from '../audit/audit-events';
 import { EventBridgePublisher } from '../events/eventbridge-publisher';
 import { KmsKeyProvider } from '../keys/kms-key-provider';
@@ -13,6 +17,7 @@ export const PlatformEnv = {
   rootKeyArn: 'RAMPART_ROOT_KEY_ARN',
   eventBusName: 'RAMPART_EVENT_BUS_NAME',
   version: 'RAMPART_VERSION',
+  mailFrom: 'RAMPART_MAIL_FROM',
 } as const;
 
 function required(env: NodeJS.ProcessEnv, name: string): string {
@@ -25,11 +30,14 @@ function required(env: NodeJS.ProcessEnv, name: string): string {
 export function awsPlatform(logger: Logger, env: NodeJS.ProcessEnv = process.env): Platform {
   const table = new Table({ tableName: required(env, PlatformEnv.tableName) });
   const events = new EventBridgePublisher({ busName: required(env, PlatformEnv.eventBusName) });
+  const keys = new KmsKeyProvider({ keyArn: required(env, PlatformEnv.rootKeyArn) });
   return {
     version: required(env, PlatformEnv.version),
     table,
-    keys: new KmsKeyProvider({ keyArn: required(env, PlatformEnv.rootKeyArn) }),
+    keys,
     events,
+    mailer: new SesMailer({ from: required(env, PlatformEnv.mailFrom) }),
+    authenticate: createAuthenticator({ table, tokens: new AccessTokens(new SigningKeyStore(table, keys)) }),
     audit: new AuditTrail({
       table,
       onRecorded: announceAuditRecords(events, (error) => logger.error('Could not publish audit.recorded', { error })),

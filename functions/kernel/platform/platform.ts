@@ -1,6 +1,8 @@
 import type { AuditTrail } from '../audit/audit-trail';
+import type { Authenticator } from '../auth/authenticator';
 import type { EventPublisher } from '../events/event-bus';
 import type { KeyProvider } from '../keys/key-provider';
+import type { Mailer } from '../mail/mailer';
 import type { Table } from '../storage/table';
 
 /**
@@ -14,6 +16,9 @@ export interface Platform {
   readonly keys: KeyProvider;
   readonly events: EventPublisher;
   readonly audit: AuditTrail;
+  readonly mailer: Mailer;
+  /** Establishes the principal of every non-public route. */
+  readonly authenticate: Authenticator;
 }
 
 let installed: Platform | undefined;

@@ -33,4 +33,23 @@ export const Keys = {
   auditHead: (scope: string) => ({ pk: `${KeyPrefix.auditHead}${keyPart(scope)}`, sk: 'HEAD' }),
   auditByAction: (scope: string, action: string) => `${KeyPrefix.audit}${keyPart(scope)}#ACTION#${keyPart(action)}`,
   healthProbe: () => ({ pk: `${KeyPrefix.platform}health`, sk: 'PROBE' }),
+
+  // Access-token signing keys: one item per key, one pointer to the key that signs now.
+  signingKeysPartition: () => `${KeyPrefix.platform}signing-keys`,
+  signingKey: (kid: string) => ({ pk: `${KeyPrefix.platform}signing-keys`, sk: `KEY#${keyPart(kid)}` }),
+  activeSigningKey: () => ({ pk: `${KeyPrefix.platform}signing-keys`, sk: 'ACTIVE' }),
+
+  // Identity. Users are their own partition; lookups by secret-derived or PII-derived values use
+  // the SHA-256 of that value, so neither tokens nor email addresses appear in keys.
+  user: (userId: string) => ({ pk: `${KeyPrefix.user}${keyPart(userId)}`, sk: 'PROFILE' }),
+  userPartition: (userId: string) => `${KeyPrefix.user}${keyPart(userId)}`,
+  userByEmail: (emailHash: string) => ({ pk: `EMAIL#${keyPart(emailHash)}`, sk: 'USER' }),
+  session: (userId: string, sessionId: string) => ({ pk: `${KeyPrefix.user}${keyPart(userId)}`, sk: `SESSION#${keyPart(sessionId)}` }),
+  refreshToken: (tokenHash: string) => ({ pk: `REFRESH#${keyPart(tokenHash)}`, sk: 'TOKEN' }),
+  oneTimeToken: (purpose: 'verify-email' | 'password-reset' | 'mfa-login', tokenHash: string) => ({
+    pk: `OTT#${purpose}#${keyPart(tokenHash)}`,
+    sk: 'TOKEN',
+  }),
+  totp: (userId: string) => ({ pk: `${KeyPrefix.user}${keyPart(userId)}`, sk: 'MFA#TOTP' }),
+  rateLimitBucket: (bucket: string) => ({ pk: `RATE#${keyPart(bucket)}`, sk: 'BUCKET' }),
 } as const;

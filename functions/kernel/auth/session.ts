@@ -1,0 +1,30 @@
+import { z } from 'zod';
+
+/** Sessions: absolute lifetime from login, and idle lifetime from the last refresh. */
+export const SESSION_ABSOLUTE_LIFETIME_SECONDS = 30 * 24 * 3600;
+export const SESSION_IDLE_LIFETIME_SECONDS = 7 * 24 * 3600;
+
+/** A login session, stored at `USER#<userId>` / `SESSION#<sessionId>`. */
+export const SessionRecord = z.object({
+  sessionId: z.string(),
+  userId: z.string(),
+  status: z.enum(['active', 'revoked']),
+  createdAt: z.string(),
+  lastUsedAt: z.string(),
+  /** Epoch seconds. */
+  absoluteExpiresAt: z.number(),
+  idleExpiresAt: z.number(),
+  /** SHA-256 of the refresh token currently valid for this session. */
+  refreshTokenHash: z.string(),
+  ip: z.string(),
+  userAgent: z.string().optional(),
+  revokedAt: z.string().optional(),
+  revokedReason: z.string().optional(),
+  version: z.number(),
+});
+export type SessionRecord = z.output<typeof SessionRecord>;
+
+/** Whether a session may still be used at `nowSeconds`. */
+export function isSessionUsable(session: SessionRecord | undefined, nowSeconds: number): session is SessionRecord {
+  return !!session && session.status === 'active' && nowSeconds < session.absoluteExpiresAt && nowSeconds < session.idleExpiresAt;
+}

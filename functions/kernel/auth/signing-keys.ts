@@ -1,0 +1,143 @@
+import { exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { openEnvelope, sealEnvelope, type EnvelopeRecord } from '../keys/envelope';
+import type { KeyProvider } from '../keys/key-provider';
+import { Keys } from '../storage/keys';
+import { Conditions, TransactionConditionFailed, type Table } from '../storage/table';
+
+/**
+ * The Ed25519 keys that sign access tokens. A private key exists in plaintext only in memory: at
+ * rest it is sealed by the keys port (KMS), bound to its kid. Rotation adds a key and moves the
+ * ACTIVE pointer; the previous key stays published in the JWKS until every token it signed has
+ * expired, then DynamoDB's TTL removes it.
+ */
+
+export const SIGNING_ALGORITHM = 'EdDSA';
+/** How long a retired key stays published: the access-token lifetime plus clock skew. */
+export const RETIRED_KEY_GRACE_SECONDS = 15 * 60 + 5 * 60;
+
+const StoredKey = z.object({
+  kid: z.string(),
+  publicJwk: z.object({ kty: z.literal('OKP'), crv: z.literal('Ed25519'), x: z.string() }),
+  sealedPrivateKey: z.object({ sealed: z.string(), wrappedKey: z.string(), rootKeyId: z.string() }),
+  createdAt: z.string(),
+  retiredAt: z.string().optional(),
+  expiresAt: z.number().optional(),
+});
+type StoredKey = z.output<typeof StoredKey>;
+
+const ActivePointer = z.object({ kid: z.string(), version: z.number() });
+
+const envelopeBinding = (kid: string) => ({
+  identity: { kind: 'access-token-signing-key', kid },
+  context: { purpose: 'access-token-signing-key', kid },
+});
+
+export interface SigningKey {
+  readonly kid: string;
+  readonly privateKey: CryptoKey;
+}
+
+export interface PublicKey {
+  readonly kid: string;
+  readonly jwk: JWK;
+  readonly key: CryptoKey;
+}
+
+const newKid = () => `k_${randomBytes(12).toString('base64url')}`;
+
+async function generateStoredKey(keys: KeyProvider, now: Date): Promise<StoredKey> {
+  const kid = newKid();
+  const { publicKey, privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
+  const privateJwk = await exportJWK(privateKey);
+  const { kty, crv, x } = (await exportJWK(publicKey)) as { kty: 'OKP'; crv: 'Ed25519'; x: string };
+  const { identity, context } = envelopeBinding(kid);
+  const sealedPrivateKey: EnvelopeRecord = await sealEnvelope(keys, JSON.stringify(privateJwk), identity, context);
+  return { kid, publicJwk: { kty, crv, x }, sealedPrivateKey, createdAt: now.toISOString() };
+}
+
+export class SigningKeyStore {
+  constructor(
+    private readonly table: Table,
+    private readonly keys: KeyProvider,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** Every key whose tokens may still be valid: the active one and retired ones within their grace. */
+  async publicKeys(): Promise<PublicKey[]> {
+    const page = await this.table.query({ schema: StoredKey.loose(), partition: Keys.signingKeysPartition(), sortKeyPrefix: 'KEY#', limit: 50 });
+    return Promise.all(
+      page.items.map(async (item) => {
+        const jwk = { ...item.publicJwk, alg: SIGNING_ALGORITHM, use: 'sig', kid: item.kid };
+        return { kid: item.kid, jwk, key: (await importJWK(jwk, SIGNING_ALGORITHM)) as CryptoKey };
+      }),
+    );
+  }
+
+  /** The key that signs now; created on first use (the first writer wins a race). */
+  async activeKey(): Promise<SigningKey> {
+    let pointer = await this.table.get(Keys.activeSigningKey(), ActivePointer);
+    if (!pointer) {
+      await this.#install(0);
+      pointer = await this.table.get(Keys.activeSigningKey(), ActivePointer);
+      if (!pointer) throw new Error('signing key pointer missing after creation');
+    }
+    return this.#open(pointer.kid);
+  }
+
+  /** Makes a new key active; the previous one keeps verifying for its grace period. Returns the new kid. */
+  async rotate(): Promise<string> {
+    const pointer = await this.table.get(Keys.activeSigningKey(), ActivePointer);
+    const kid = await this.#install(pointer?.version ?? 0);
+    if (!kid) return (await this.table.get(Keys.activeSigningKey(), ActivePointer))!.kid;
+    if (pointer) {
+      const previous = await this.table.get(Keys.signingKey(pointer.kid), StoredKey);
+      if (previous) {
+        const now = this.now();
+        await this.table.put({
+          ...Keys.signingKey(pointer.kid),
+          ...previous,
+          retiredAt: now.toISOString(),
+          expiresAt: Math.floor(now.getTime() / 1000) + RETIRED_KEY_GRACE_SECONDS,
+        });
+      }
+    }
+    return kid;
+  }
+
+  /**
+   * Writes a fresh key and points ACTIVE at it, if ACTIVE is still at `expectedVersion`.
+   * Returns undefined when another instance moved ACTIVE first (its key is as good as ours).
+   */
+  async #install(expectedVersion: number): Promise<string | undefined> {
+    const stored = await generateStoredKey(this.keys, this.now());
+    const pointerWrite = {
+      Put: {
+        TableName: '',
+        Item: { ...Keys.activeSigningKey(), kid: stored.kid, version: expectedVersion + 1 },
+        ...(expectedVersion === 0 ? Conditions.notExists : Conditions.versionIs(expectedVersion)),
+      },
+    };
+    try {
+      await this.table.transact([{ item: { Put: { TableName: '', Item: { ...Keys.signingKey(stored.kid), ...stored } } } }, { item: pointerWrite }]);
+    } catch (error) {
+      if (error instanceof TransactionConditionFailed) return undefined;
+      throw error;
+    }
+    return stored.kid;
+  }
+
+  async #open(kid: string): Promise<SigningKey> {
+    const stored = await this.table.get(Keys.signingKey(kid), StoredKey);
+    if (!stored) throw new Error(`signing key ${kid} not found`);
+    const { identity, context } = envelopeBinding(kid);
+    const plaintext = await openEnvelope(this.keys, stored.sealedPrivateKey, identity, context);
+    try {
+      const privateKey = (await importJWK(JSON.parse(plaintext.toString('utf8')) as JWK, SIGNING_ALGORITHM)) as CryptoKey;
+      return { kid, privateKey };
+    } finally {
+      plaintext.fill(0);
+    }
+  }
+}
