@@ -1,10 +1,11 @@
 import { assertRouteTable, type Route } from './kernel/http/route';
+import { identityRoutes } from './identity/routes';
 import { platformRoutes } from './platform/routes';
 
 /**
  * The route table: every endpoint of the API, declared once. It feeds the domain functions'
  * routers, the CDK REST API, the local gateway and the OpenAPI document.
  */
-export const routeTable: readonly Route[] = [...platformRoutes];
+export const routeTable: readonly Route[] = [...platformRoutes, ...identityRoutes];
 
 assertRouteTable(routeTable);

@@ -19,6 +19,8 @@ export interface LocalPlatformOptions {
   /** Where mail is written (`<data dir>/outbox`). */
   readonly outboxDirectory: string;
   readonly announce?: (line: string) => void;
+  /** Where links in mail point (the local gateway's URL). */
+  readonly appUrl: string;
 }
 
 /** The local adapters behind the same ports the Lambda functions use on AWS. */
@@ -28,13 +30,16 @@ export function localPlatform(options: LocalPlatformOptions): Platform & { event
     clientConfig: { endpoint: options.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS },
   });
   const events = options.events ?? new LocalEventBus();
+  const tokens = new AccessTokens(new SigningKeyStore(table, options.keys));
   return {
     version: options.version,
     table,
     keys: options.keys,
     events,
     mailer: new OutboxMailer(options.outboxDirectory, options.announce),
-    authenticate: createAuthenticator({ table, tokens: new AccessTokens(new SigningKeyStore(table, options.keys)) }),
+    tokens,
+    appUrl: options.appUrl,
+    authenticate: createAuthenticator({ table, tokens }),
     audit: new AuditTrail({
       table,
       onRecorded: announceAuditRecords(events, (error) => console.error('local platform: could not publish audit.recorded', error)),

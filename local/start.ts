@@ -42,7 +42,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
     await ensureTable(dynamo.endpoint, tableName);
     const keyFile = join(dataDir, 'keys', 'root.key');
     const keys = await LocalKeyProvider.fromFile(keyFile);
-    const platform = localPlatform({ endpoint: dynamo.endpoint, tableName, keys, version, outboxDirectory: join(dataDir, 'outbox') });
+    const platform = localPlatform({ endpoint: dynamo.endpoint, tableName, keys, version, outboxDirectory: join(dataDir, 'outbox'), appUrl: `http://127.0.0.1:${port}` });
     installPlatform(platform);
     stopping.push(() => platform.events.drain());
     const gateway = await startGateway({ routes: routeTable, port });

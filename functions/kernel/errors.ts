@@ -10,6 +10,11 @@ export const ErrorCodes = [
   'unsupported_media_type',
   'payload_too_large',
   'unauthenticated',
+  'invalid_credentials',
+  'invalid_token',
+  'refresh_token_reused',
+  'invalid_mfa_code',
+  'email_not_verified',
   'forbidden',
   'not_found',
   'method_not_allowed',
@@ -90,6 +95,39 @@ export class PayloadTooLargeError extends RampartError {
 export class UnauthenticatedError extends RampartError {
   constructor(message = 'Authentication is required.') {
     super('unauthenticated', 401, message, { headers: { 'WWW-Authenticate': 'Bearer' } });
+  }
+}
+
+/** Email and password do not match an account; the same answer whichever of the two is wrong. */
+export class InvalidCredentialsError extends RampartError {
+  constructor() {
+    super('invalid_credentials', 401, 'The email or password is incorrect.');
+  }
+}
+
+/** A one-time or refresh token that is unknown, used, expired or malformed. */
+export class InvalidTokenError extends RampartError {
+  constructor(message = 'The token is invalid or has expired.') {
+    super('invalid_token', 400, message);
+  }
+}
+
+/** A refresh token presented a second time: the session it belonged to is revoked. */
+export class RefreshTokenReusedError extends RampartError {
+  constructor() {
+    super('refresh_token_reused', 401, 'This refresh token was already used; the session has been revoked. Log in again.');
+  }
+}
+
+export class InvalidMfaCodeError extends RampartError {
+  constructor() {
+    super('invalid_mfa_code', 401, 'The two-factor code is incorrect, expired or already used.');
+  }
+}
+
+export class EmailNotVerifiedError extends RampartError {
+  constructor() {
+    super('email_not_verified', 403, 'Verify your email address before logging in.');
   }
 }
 

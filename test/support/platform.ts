@@ -14,21 +14,26 @@ import { localPlatform } from '../../local/platform';
 export type TestPlatform = Platform & { events: LocalEventBus };
 
 /** The local platform on the run's DynamoDB Local, with an in-memory root key. */
-export function testPlatform(overrides: { endpoint?: string; events?: LocalEventBus; outboxDirectory?: string } = {}): TestPlatform {
-  return localPlatform({
+export function testPlatform(overrides: { endpoint?: string; events?: LocalEventBus; outboxDirectory?: string } = {}): TestPlatform & { outbox: string } {
+  const outbox = overrides.outboxDirectory ?? mkdtempSync(join(tmpdir(), 'rampart-outbox-'));
+  const platform = localPlatform({
     endpoint: overrides.endpoint ?? inject('dynamoEndpoint'),
     tableName: inject('tableName'),
     keys: LocalKeyProvider.ephemeral(),
     events: overrides.events ?? new LocalEventBus(),
     version: '0.0.0-test',
-    outboxDirectory: overrides.outboxDirectory ?? mkdtempSync(join(tmpdir(), 'rampart-outbox-')),
+    outboxDirectory: outbox,
     announce: () => undefined,
+    appUrl: 'http://rampart.test',
   });
+  return Object.assign(platform, { outbox });
 }
 
 export interface TestApi {
   readonly url: string;
   readonly platform: TestPlatform;
+  /** Where the platform's mail goes (one directory per test platform). */
+  readonly outbox: string;
   close(): Promise<void>;
   request(method: string, path: string, init?: { body?: unknown; rawBody?: string; headers?: Record<string, string> }): Promise<TestResponse>;
 }
@@ -41,12 +46,13 @@ export interface TestResponse {
 }
 
 /** Installs a test platform and serves the route table through the local gateway on a random port. */
-export async function startTestApi(platform: TestPlatform = testPlatform()): Promise<TestApi> {
+export async function startTestApi(platform: TestPlatform & { outbox: string } = testPlatform()): Promise<TestApi> {
   installPlatform(platform);
   const gateway: RunningGateway = await startGateway({ routes: routeTable, port: 0 });
   return {
     url: gateway.url,
     platform,
+    outbox: platform.outbox,
     close: () => gateway.close(),
     request: (method, path, init = {}) => httpRequest(gateway.url, method, path, init),
   };

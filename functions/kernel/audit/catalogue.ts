@@ -24,6 +24,9 @@ export const AuditActions = {
   'user.mfa_disabled': z.strictObject({ method: z.enum(['totp']) }),
   'user.session_revoked': z.strictObject({ sessionHash: sessionHashSchema, reason: z.enum(['logout', 'revoked', 'password_changed', 'refresh_reuse']) }),
   'user.refresh_token_reused': z.strictObject({ sessionHash: sessionHashSchema }),
+  'user.profile_updated': z.strictObject({ fields: z.array(z.enum(['name'])).min(1) }),
+  'user.password_reset_requested': z.strictObject({}),
+  'user.recovery_code_used': z.strictObject({ remaining: z.number().int().min(0) }),
   // Platform scope.
   'platform.audit_verified': z.strictObject({ scope: z.string().max(200), ok: z.boolean(), checked: z.number().int().min(0) }),
 } as const;

@@ -1,7 +1,7 @@
 import { errors as joseErrors, jwtVerify, SignJWT, type JWTHeaderParameters } from 'jose';
 import { randomBytes } from 'node:crypto';
 import { UnauthenticatedError } from '../errors';
-import { SIGNING_ALGORITHM, type PublicKey, type SigningKeyStore } from './signing-keys';
+import { SIGNING_ALGORITHM, type PublicKey, type SigningKey, type SigningKeyStore } from './signing-keys';
 
 /** Access tokens: EdDSA (Ed25519) JWTs, 15 minutes, bound to a revocable session. */
 export const ACCESS_TOKEN_LIFETIME_SECONDS = 15 * 60;
@@ -12,6 +12,11 @@ const CLOCK_TOLERANCE_SECONDS = 5;
 const KEY_CACHE_SECONDS = 300;
 /** An unknown kid refreshes the keys at most this often, so random kids cannot flood storage. */
 const UNKNOWN_KID_REFRESH_SECONDS = 10;
+/**
+ * How long an instance signs with the key it opened (one KMS Decrypt per instance per period, not
+ * per login). After a rotation the old key keeps verifying for its grace period, so this is safe.
+ */
+const SIGNING_KEY_CACHE_SECONDS = 300;
 
 export interface AccessTokenClaims {
   readonly userId: string;
@@ -27,6 +32,7 @@ export class AccessTokens {
   #keys: Map<string, PublicKey> = new Map();
   #loadedAt = 0;
   #refreshing: Promise<void> | undefined;
+  #signing: { key: Promise<SigningKey>; until: number } | undefined;
 
   constructor(
     private readonly store: SigningKeyStore,
@@ -34,7 +40,7 @@ export class AccessTokens {
   ) {}
 
   async issue(claims: AccessTokenClaims): Promise<{ token: string; expiresIn: number }> {
-    const key = await this.store.activeKey();
+    const key = await this.#signingKey();
     const iat = Math.floor(this.now() / 1000);
     const token = await new SignJWT({ sid: claims.sessionId })
       .setProtectedHeader({ alg: SIGNING_ALGORITHM, kid: key.kid, typ: 'at+jwt' })
@@ -70,10 +76,25 @@ export class AccessTokens {
     }
   }
 
-  /** The public keys, for `GET /.well-known/jwks.json`. */
+  /** The public keys, for `GET /.well-known/jwks.json` (a key is created if there is none yet). */
   async jwks(): Promise<{ keys: PublicKey['jwk'][] }> {
     await this.#refresh(true);
+    if (this.#keys.size === 0) {
+      await this.store.ensureKey();
+      await this.#refresh(true);
+    }
     return { keys: [...this.#keys.values()].map((k) => k.jwk) };
+  }
+
+  #signingKey(): Promise<SigningKey> {
+    const now = this.now();
+    if (!this.#signing || this.#signing.until <= now) {
+      const key = this.store.activeKey();
+      this.#signing = { key, until: now + SIGNING_KEY_CACHE_SECONDS * 1000 };
+      // A failure must not be cached for the whole period.
+      key.catch(() => (this.#signing = undefined));
+    }
+    return this.#signing.key;
   }
 
   async #keyFor(header: JWTHeaderParameters): Promise<PublicKey['key']> {

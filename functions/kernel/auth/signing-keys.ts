@@ -13,7 +13,7 @@ import { Conditions, TransactionConditionFailed, type Table } from '../storage/t
  * expired, then DynamoDB's TTL removes it.
  */
 
-export const SIGNING_ALGORITHM = 'EdDSA';
+export const SIGNING_ALGORITHM = 'EdDSA' as const;
 /** How long a retired key stays published: the access-token lifetime plus clock skew. */
 export const RETIRED_KEY_GRACE_SECONDS = 15 * 60 + 5 * 60;
 
@@ -39,9 +39,19 @@ export interface SigningKey {
   readonly privateKey: CryptoKey;
 }
 
+/** A public key as published in the JWKS. */
+export interface PublishedJwk {
+  readonly kty: 'OKP';
+  readonly crv: 'Ed25519';
+  readonly x: string;
+  readonly alg: typeof SIGNING_ALGORITHM;
+  readonly use: 'sig';
+  readonly kid: string;
+}
+
 export interface PublicKey {
   readonly kid: string;
-  readonly jwk: JWK;
+  readonly jwk: PublishedJwk;
   readonly key: CryptoKey;
 }
 
@@ -69,10 +79,15 @@ export class SigningKeyStore {
     const page = await this.table.query({ schema: StoredKey.loose(), partition: Keys.signingKeysPartition(), sortKeyPrefix: 'KEY#', limit: 50 });
     return Promise.all(
       page.items.map(async (item) => {
-        const jwk = { ...item.publicJwk, alg: SIGNING_ALGORITHM, use: 'sig', kid: item.kid };
+        const jwk: PublishedJwk = { ...item.publicJwk, alg: SIGNING_ALGORITHM, use: 'sig', kid: item.kid };
         return { kid: item.kid, jwk, key: (await importJWK(jwk, SIGNING_ALGORITHM)) as CryptoKey };
       }),
     );
+  }
+
+  /** Makes sure a signing key exists (without opening it). */
+  async ensureKey(): Promise<void> {
+    if (!(await this.table.get(Keys.activeSigningKey(), ActivePointer))) await this.#install(0);
   }
 
   /** The key that signs now; created on first use (the first writer wins a race). */

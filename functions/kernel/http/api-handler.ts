@@ -5,6 +5,7 @@ import type { Principal } from '../auth/principal';
 import { NotFoundError, MethodNotAllowedError } from '../errors';
 import type { Logger } from '../logging/logger';
 import { platform, type Platform } from '../platform/platform';
+import { rateLimit } from '../rate-limit/middleware';
 import { errorRenderer } from './error-renderer';
 import { jsonBody } from './json-body';
 import { requestContext } from './request-context';
@@ -31,6 +32,9 @@ export interface RouteContext<R extends Route = Route> {
   readonly platform: Platform;
   readonly logger: Logger;
 }
+
+/** A route context whatever the route's requirement: for helpers shared by public and private routes. */
+export type AnyRouteContext = Omit<RouteContext, 'principal'> & { readonly principal: Principal | undefined };
 
 export interface RouteResult<R extends Route> {
   readonly body: z.input<R['success']['schema']>;
@@ -130,6 +134,7 @@ export function createApiHandler(options: ApiHandlerOptions) {
     .use(errorRenderer({ logger }))
     .use({ before: resolveRoute } as middy.MiddlewareObj)
     .use({ before: authenticate } as middy.MiddlewareObj)
+    .use(rateLimit())
     .use(jsonBody())
     .use(validateRequest())
     .use({ before: handOver } as middy.MiddlewareObj);

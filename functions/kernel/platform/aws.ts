@@ -18,6 +18,7 @@ export const PlatformEnv = {
   eventBusName: 'RAMPART_EVENT_BUS_NAME',
   version: 'RAMPART_VERSION',
   mailFrom: 'RAMPART_MAIL_FROM',
+  appUrl: 'RAMPART_APP_URL',
 } as const;
 
 function required(env: NodeJS.ProcessEnv, name: string): string {
@@ -31,13 +32,16 @@ export function awsPlatform(logger: Logger, env: NodeJS.ProcessEnv = process.env
   const table = new Table({ tableName: required(env, PlatformEnv.tableName) });
   const events = new EventBridgePublisher({ busName: required(env, PlatformEnv.eventBusName) });
   const keys = new KmsKeyProvider({ keyArn: required(env, PlatformEnv.rootKeyArn) });
+  const tokens = new AccessTokens(new SigningKeyStore(table, keys));
   return {
     version: required(env, PlatformEnv.version),
     table,
     keys,
     events,
     mailer: new SesMailer({ from: required(env, PlatformEnv.mailFrom) }),
-    authenticate: createAuthenticator({ table, tokens: new AccessTokens(new SigningKeyStore(table, keys)) }),
+    tokens,
+    appUrl: required(env, PlatformEnv.appUrl),
+    authenticate: createAuthenticator({ table, tokens }),
     audit: new AuditTrail({
       table,
       onRecorded: announceAuditRecords(events, (error) => logger.error('Could not publish audit.recorded', { error })),

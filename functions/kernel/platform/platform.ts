@@ -1,4 +1,5 @@
 import type { AuditTrail } from '../audit/audit-trail';
+import type { AccessTokens } from '../auth/access-tokens';
 import type { Authenticator } from '../auth/authenticator';
 import type { EventPublisher } from '../events/event-bus';
 import type { KeyProvider } from '../keys/key-provider';
@@ -17,6 +18,10 @@ export interface Platform {
   readonly events: EventPublisher;
   readonly audit: AuditTrail;
   readonly mailer: Mailer;
+  /** Issues and verifies access tokens (one instance, so signing and verifying share a key cache). */
+  readonly tokens: AccessTokens;
+  /** Where people open links from mail (verification, reset), e.g. `https://console.example.com`. */
+  readonly appUrl: string;
   /** Establishes the principal of every non-public route. */
   readonly authenticate: Authenticator;
 }

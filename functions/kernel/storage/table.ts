@@ -5,6 +5,7 @@ import {
   type DynamoDBClientConfig,
 } from '@aws-sdk/client-dynamodb';
 import {
+  DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -56,6 +57,31 @@ export const Conditions = {
     ConditionExpression: '#version = :expectedVersion',
     ExpressionAttributeNames: { '#version': TableDefinition.versionAttribute },
     ExpressionAttributeValues: { ':expectedVersion': version },
+  }),
+} as const;
+
+type Condition = { ConditionExpression: string; ExpressionAttributeNames?: Record<string, string>; ExpressionAttributeValues?: Record<string, unknown> };
+
+/** Transaction writes, built without the table name (`Table.transact` adds it). */
+export const Writes = {
+  put: (item: ItemKey & Record<string, unknown>, condition?: Condition, onConditionFailed?: () => Error): TransactWrite => ({
+    item: { Put: { TableName: '', Item: item, ...condition } },
+    ...(onConditionFailed ? { onConditionFailed } : {}),
+  }),
+  /** A put under optimistic locking: stored version must be `expectedVersion` (0 = absent); writes +1. */
+  putVersioned: (item: ItemKey & Record<string, unknown>, expectedVersion: number, onConditionFailed?: () => Error): TransactWrite => ({
+    item: {
+      Put: {
+        TableName: '',
+        Item: { ...item, [TableDefinition.versionAttribute]: expectedVersion + 1 },
+        ...(expectedVersion === 0 ? Conditions.notExists : Conditions.versionIs(expectedVersion)),
+      },
+    },
+    onConditionFailed: onConditionFailed ?? (() => (expectedVersion === 0 ? new ConflictError('The resource already exists.') : new PreconditionFailedError())),
+  }),
+  delete: (key: ItemKey, condition?: Condition, onConditionFailed?: () => Error): TransactWrite => ({
+    item: { Delete: { TableName: '', Key: key, ...condition } },
+    ...(onConditionFailed ? { onConditionFailed } : {}),
   }),
 } as const;
 
@@ -153,6 +179,29 @@ export class Table {
       },
     );
     return next;
+  }
+
+  /**
+   * Takes a single-use item: deletes it if it exists and has not expired, and returns what it held.
+   * Two callers racing for the same item cannot both get it (the delete is conditional).
+   */
+  async consume<S extends z.ZodType>(key: ItemKey, schema: S, nowSeconds = Math.floor(Date.now() / 1000)): Promise<z.output<S> | undefined> {
+    try {
+      const out = await this.doc.send(
+        new DeleteCommand({
+          TableName: this.name,
+          Key: key,
+          ConditionExpression: 'attribute_exists(#pk) AND (attribute_not_exists(#ttl) OR #ttl > :now)',
+          ExpressionAttributeNames: { '#pk': TableDefinition.partitionKey, '#ttl': TableDefinition.ttlAttribute },
+          ExpressionAttributeValues: { ':now': nowSeconds },
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      return out.Attributes ? (schema.parse(withoutKeys(out.Attributes)) as z.output<S>) : undefined;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
   }
 
   /** One named access pattern = one call of this; never a Scan. */

@@ -1,0 +1,119 @@
+import { sessionHash } from '../kernel/audit/catalogue';
+import { EmailNotVerifiedError, InvalidCredentialsError, InvalidMfaCodeError, NotFoundError } from '../kernel/errors';
+import { implement, type AnyRouteContext } from '../kernel/http/api-handler';
+import type { TransactWrite } from '../kernel/storage/table';
+import { actorOf, clientOf } from './context';
+import { checkSecondFactor } from './mfa';
+import { consumeOneTimeToken, issueOneTimeToken } from './one-time-tokens';
+import { hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from './passwords';
+import * as routes from './routes';
+import { getSession, listSessions, revokeSession, rotateRefreshToken, sessionView, startSession } from './sessions';
+import { findUserByEmail, getUser, updateUserWrite, type UserRecord } from './users';
+
+/** Starts a session for a user who proved who they are, and returns the token pair. */
+async function openSession(ctx: AnyRouteContext, user: UserRecord, mfa: boolean, extraWrites: TransactWrite[] = []) {
+  const now = new Date();
+  const session = startSession(user.userId, clientOf(ctx), now);
+  await ctx.platform.audit.commit(
+    {
+      scope: `user:${user.userId}`,
+      actor: actorOf(ctx, user.userId),
+      action: 'user.login_succeeded',
+      target: { type: 'session', id: sessionHash(session.sessionId) },
+      metadata: { sessionHash: sessionHash(session.sessionId), mfa },
+    },
+    [...session.writes, ...extraWrites],
+  );
+  const access = await ctx.platform.tokens.issue({ userId: user.userId, sessionId: session.sessionId });
+  return { tokenType: 'Bearer' as const, accessToken: access.token, refreshToken: session.refreshToken, expiresIn: access.expiresIn };
+}
+
+async function recordLoginFailure(ctx: AnyRouteContext, user: UserRecord, reason: 'invalid_credentials' | 'email_not_verified' | 'mfa_failed') {
+  await ctx.platform.audit.commit({
+    scope: `user:${user.userId}`,
+    actor: actorOf(ctx, user.userId),
+    action: 'user.login_failed',
+    outcome: 'failure',
+    target: { type: 'user', id: user.userId },
+    metadata: { reason },
+  });
+}
+
+export const loginRoutes = [
+  implement(routes.login, async ({ body }, ctx) => {
+    const { table } = ctx.platform;
+    const user = await findUserByEmail(table, body.email);
+    // Unknown address and wrong password: the same argon2 work, the same answer.
+    const passwordOk = user ? await verifyPassword(user.passwordHash, body.password) : await verifyAgainstDummy(body.password);
+    if (!user || !passwordOk) {
+      if (user) await recordLoginFailure(ctx, user, 'invalid_credentials');
+      throw new InvalidCredentialsError();
+    }
+    if (!user.emailVerified) {
+      await recordLoginFailure(ctx, user, 'email_not_verified');
+      throw new EmailNotVerifiedError();
+    }
+    // Hashes made under weaker parameters are upgraded while we hold the password.
+    const upgrade = needsRehash(user.passwordHash)
+      ? [updateUserWrite({ ...user, passwordHash: await hashPassword(body.password), updatedAt: new Date().toISOString() })]
+      : [];
+    if (user.mfaEnabled) {
+      const challenge = issueOneTimeToken('mfa-login', user.userId, new Date());
+      await table.transact([challenge.write, ...upgrade]);
+      return { body: { mfaRequired: true as const, mfaToken: challenge.token } };
+    }
+    return { body: await openSession(ctx, user, false, upgrade) };
+  }),
+
+  implement(routes.loginMfa, async ({ body }, ctx) => {
+    const { table } = ctx.platform;
+    const now = new Date();
+    // Single use: a wrong code ends this login attempt, and the password must be given again.
+    const userId = await consumeOneTimeToken(table, 'mfa-login', body.mfaToken, now);
+    const user = userId ? await getUser(table, userId) : undefined;
+    if (!user || !user.mfaEnabled) throw new InvalidMfaCodeError();
+    let factor: Awaited<ReturnType<typeof checkSecondFactor>>;
+    try {
+      factor = await checkSecondFactor(ctx, user, body.code, now);
+    } catch (error) {
+      if (error instanceof InvalidMfaCodeError) await recordLoginFailure(ctx, user, 'mfa_failed');
+      throw error;
+    }
+    return { body: await openSession(ctx, user, true, factor.writes) };
+  }),
+
+  implement(routes.refresh, async ({ body }, ctx) => {
+    const now = new Date();
+    const rotated = await rotateRefreshToken(ctx.platform, body.refreshToken, clientOf(ctx), now);
+    const access = await ctx.platform.tokens.issue({ userId: rotated.userId, sessionId: rotated.sessionId });
+    return { body: { tokenType: 'Bearer' as const, accessToken: access.token, refreshToken: rotated.refreshToken, expiresIn: access.expiresIn } };
+  }),
+
+  implement(routes.logout, async (_input, ctx) => {
+    if (ctx.principal.type !== 'user') throw new NotFoundError();
+    const session = await getSession(ctx.platform.table, ctx.principal.userId, ctx.principal.sessionId);
+    if (session) await revokeSession(ctx.platform, session, 'logout', actorOf(ctx), new Date());
+    return { body: {} };
+  }),
+
+  implement(routes.listSessions, async (_input, ctx) => {
+    if (ctx.principal.type !== 'user') throw new NotFoundError();
+    const { userId, sessionId } = ctx.principal;
+    const nowSeconds = Date.now() / 1000;
+    const sessions = (await listSessions(ctx.platform.table, userId)).filter(
+      (s) => s.status === 'active' && s.absoluteExpiresAt > nowSeconds && s.idleExpiresAt > nowSeconds,
+    );
+    return { body: { sessions: sessions.map((s) => sessionView(s, sessionId)) } };
+  }),
+
+  implement(routes.revokeSession, async ({ params }, ctx) => {
+    if (ctx.principal.type !== 'user') throw new NotFoundError();
+    // Keyed by the caller's own user id: another user's session id finds nothing (404).
+    const session = await getSession(ctx.platform.table, ctx.principal.userId, params.sessionId);
+    if (!session || session.status !== 'active') throw new NotFoundError('No such session.');
+    await revokeSession(ctx.platform, session, 'revoked', actorOf(ctx), new Date());
+    return { body: {} };
+  }),
+
+  implement(routes.jwks, async (_input, ctx) => ({ body: await ctx.platform.tokens.jwks() })),
+];

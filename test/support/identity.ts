@@ -1,0 +1,68 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+import type { TestApi } from './platform';
+import { uniqueId } from './platform';
+
+/** A password that passes the policy. */
+export const GOOD_PASSWORD = 'correct horse battery staple 42';
+
+export interface MailFile {
+  readonly to: string;
+  readonly subject: string;
+  readonly text: string;
+}
+
+/** Every message in the outbox addressed to `to`, oldest first. */
+export async function mailTo(outbox: string, to: string): Promise<MailFile[]> {
+  const names = (await readdir(outbox).catch(() => [] as string[])).filter((n) => n.endsWith('.json')).sort();
+  const mails = await Promise.all(names.map(async (n) => JSON.parse(await readFile(join(outbox, n), 'utf8')) as MailFile));
+  return mails.filter((m) => m.to.toLowerCase() === to.toLowerCase());
+}
+
+/** The token of the newest mail to `to` whose subject matches. */
+export async function tokenFromMail(outbox: string, to: string, subject: RegExp): Promise<string> {
+  const mail = (await mailTo(outbox, to)).filter((m) => subject.test(m.subject)).at(-1);
+  expect(mail, `a mail to ${to} matching ${subject}`).toBeDefined();
+  const token = /token=([A-Za-z0-9_-]+)/.exec(mail!.text)?.[1];
+  expect(token).toBeDefined();
+  return token!;
+}
+
+export interface TestUser {
+  readonly email: string;
+  readonly password: string;
+  readonly accessToken: string;
+  readonly refreshToken: string;
+  readonly userId: string;
+}
+
+export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+/** Signs up, verifies through the mailed link and logs in: a ready user with a session. */
+export async function signUpVerifiedUser(api: TestApi, outbox: string, overrides: { email?: string; password?: string } = {}): Promise<TestUser> {
+  const email = overrides.email ?? `${uniqueId('user')}@example.com`;
+  const password = overrides.password ?? GOOD_PASSWORD;
+  const signup = await api.request('POST', '/v1/auth/signup', { body: { email, password, name: 'Test User' } });
+  expect(signup.status).toBe(201);
+  const token = await tokenFromMail(outbox, email, /Verify/);
+  expect((await api.request('POST', '/v1/auth/verify-email', { body: { token } })).status).toBe(200);
+  return { email, password, ...(await logIn(api, email, password)) };
+}
+
+export async function logIn(api: TestApi, email: string, password: string) {
+  const res = await api.request('POST', '/v1/auth/login', { body: { email, password }, headers: { 'user-agent': 'vitest' } });
+  expect(res.status, res.text).toBe(200);
+  const me = await api.request('GET', '/v1/me', { headers: bearer(res.json.accessToken) });
+  return { accessToken: res.json.accessToken as string, refreshToken: res.json.refreshToken as string, userId: me.json.userId as string };
+}
+
+/** Polls until `check` holds or the deadline passes; returns the elapsed milliseconds. */
+export async function eventually(check: () => Promise<boolean>, deadlineMs: number, intervalMs = 250): Promise<number> {
+  const start = Date.now();
+  while (!(await check())) {
+    if (Date.now() - start > deadlineMs) throw new Error(`condition not met within ${deadlineMs} ms`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  return Date.now() - start;
+}
