@@ -35,8 +35,23 @@ export interface TestApi {
   /** Where the platform's mail goes (one directory per test platform). */
   readonly outbox: string;
   close(): Promise<void>;
-  request(method: string, path: string, init?: { body?: unknown; rawBody?: string; headers?: Record<string, string> }): Promise<TestResponse>;
+  /**
+   * A request from a random loopback address (127.x.y.z) unless `sourceIp` names one: every test
+   * is its own client, so per-IP rate limits apply per test, as they would per person.
+   */
+  request(method: string, path: string, init?: RequestInit): Promise<TestResponse>;
 }
+
+export interface RequestInit {
+  readonly body?: unknown;
+  readonly rawBody?: string;
+  readonly headers?: Record<string, string>;
+  /** A loopback address to send from (127.0.0.0/8); the gateway sees it as the source IP. */
+  readonly sourceIp?: string;
+}
+
+/** A random address in 127.0.0.0/8 (all loopback on Linux), avoiding 127.0.0.1 itself. */
+export const randomLoopbackIp = () => `127.${1 + (randomBytes(1)[0]! % 250)}.${randomBytes(1)[0]!}.${1 + (randomBytes(1)[0]! % 250)}`;
 
 export interface TestResponse {
   readonly status: number;
@@ -54,7 +69,7 @@ export async function startTestApi(platform: TestPlatform & { outbox: string } =
     platform,
     outbox: platform.outbox,
     close: () => gateway.close(),
-    request: (method, path, init = {}) => httpRequest(gateway.url, method, path, init),
+    request: (method, path, init = {}) => httpRequest(gateway.url, method, path, { sourceIp: randomLoopbackIp(), ...init }),
   };
 }
 
@@ -69,7 +84,7 @@ export function httpRequest(
   baseUrl: string,
   method: string,
   path: string,
-  init: { body?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
+  init: RequestInit = {},
 ): Promise<TestResponse> {
   const headers: Record<string, string> = { ...(init.headers ?? {}) };
   let body: string | undefined = init.rawBody;
@@ -79,7 +94,7 @@ export function httpRequest(
   }
   if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
   return new Promise((resolve, reject) => {
-    const req = request(`${baseUrl}${path}`, { method, headers }, (res) => {
+    const req = request(`${baseUrl}${path}`, { method, headers, ...(init.sourceIp ? { localAddress: init.sourceIp } : {}) }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('error', reject);
