@@ -42,7 +42,7 @@ export const errorRenderer = (opts: { logger: Logger }): MiddlewareObj => {
       : { error: { code: 'internal_error', message: 'An unexpected error occurred.', requestId } };
     request.response = {
       statusCode: known?.statusCode ?? 500,
-      headers: { 'Content-Type': 'application/json; charset=utf-8', ...(known?.headers ?? {}) },
+      headers: { 'Content-Type': 'application/json; charset=utf-8', ...(request.internal.responseHeaders ?? {}), ...(known?.headers ?? {}) },
       body: JSON.stringify(body),
     };
   };

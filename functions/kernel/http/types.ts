@@ -15,6 +15,12 @@ export interface ApiState extends Record<string, unknown> {
   /** The JSON body, parsed but not yet validated. */
   json?: unknown;
   input?: { params: Record<string, unknown>; query: Record<string, unknown>; body: unknown };
+  /**
+   * Headers that belong on whatever response this request gets, decided by a step before the route
+   * (the rate-limit state). That step adds them to a success; the error renderer adds them to an
+   * error, because an `onError` hook registered after the renderer runs before it and has no response yet.
+   */
+  responseHeaders?: Record<string, string>;
 }
 
 export type ApiRequest = Request<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context, ApiState>;

@@ -1,0 +1,81 @@
+import type { MiddlewareObj } from '@middy/core';
+import { ServiceUnavailableError } from '../errors';
+import { setHeaders, type ApiRequest } from '../http/types';
+import { platform } from '../platform/platform';
+import type { Table } from '../storage/table';
+import { BucketExhaustedError, rateLimitHeaders } from './headers';
+import { assertPolicyTable, RateLimitPolicies, type RateLimitPolicyTable, type SubjectRule } from './policies';
+import { bucketId, ipSubject, principalSubject, targetSubject } from './subjects';
+import { TokenBuckets } from './token-bucket';
+
+export interface RateLimitOptions {
+  /** @default RateLimitPolicies */
+  readonly policies: RateLimitPolicyTable;
+  /** The table the buckets live in, read per request (the platform is installed after start-up). @default platform().table */
+  readonly table: () => Table;
+  /** Epoch milliseconds. @default Date.now */
+  readonly now: () => number;
+}
+
+const defaults: RateLimitOptions = {
+  policies: RateLimitPolicies,
+  table: () => platform().table,
+  now: () => Date.now(),
+};
+
+/**
+ * Consumes one token of the route's rate-limit class before the body is parsed, and puts the
+ * bucket's state on the response (`RateLimit-*`, `X-RateLimit-*`), errors included. An empty bucket
+ * is a 429 with `Retry-After`. Runs after authentication: the principal, when the route has one,
+ * names the bucket; otherwise the client address does.
+ */
+export const rateLimit = (opts: Partial<RateLimitOptions> = {}): MiddlewareObj => {
+  const o = { ...defaults, ...opts };
+  assertPolicyTable(o.policies);
+  // One store per table for this instance's lifetime, so its branch hints persist across requests.
+  const stores = new WeakMap<Table, TokenBuckets>();
+  const bucketsOf = (table: Table) => {
+    let buckets = stores.get(table);
+    if (!buckets) stores.set(table, (buckets = new TokenBuckets({ table, now: o.now })));
+    return buckets;
+  };
+
+  const subjectOf = (rule: SubjectRule, request: ApiRequest): string[] => {
+    const ip = ipSubject(request.event.requestContext?.identity?.sourceIp ?? 'unknown');
+    const principal = request.internal.principal;
+    const caller = principal ? principalSubject(principal) : ip;
+    switch (rule) {
+      case 'ip':
+        return ip;
+      case 'principal-or-ip':
+        return caller;
+      case 'principal-and-target':
+        return [...caller, ...targetSubject(request.event.pathParameters)];
+    }
+  };
+
+  const before = async (request: ApiRequest) => {
+    const route = request.internal.route;
+    if (!route) throw new Error('rate limiting runs after route resolution');
+    const policy = o.policies[route.rateLimit];
+    const id = bucketId(route.rateLimit, subjectOf(policy.subject, request));
+    let decision;
+    try {
+      decision = await bucketsOf(o.table()).consume(id, policy);
+    } catch (error) {
+      if (policy.onStorageFailure === 'closed') throw new ServiceUnavailableError('Rate limiting is temporarily unavailable; retry shortly.', error);
+      request.internal.logger?.warn('Rate limiter unavailable; request admitted (fails open)', { rateLimitClass: route.rateLimit, error });
+      return;
+    }
+    request.internal.responseHeaders = { ...request.internal.responseHeaders, ...rateLimitHeaders(decision) };
+    if (!decision.allowed) throw new BucketExhaustedError(decision);
+  };
+
+  // Errors get these headers from the error renderer (see ApiState.responseHeaders): this
+  // middleware sits after it, so an onError hook here would run before any error response exists.
+  const after = (request: ApiRequest) => {
+    if (request.internal.responseHeaders) setHeaders(request, request.internal.responseHeaders);
+  };
+
+  return { before, after } as MiddlewareObj;
+};

@@ -1,0 +1,60 @@
+import type { RateLimitClass } from '../http/route';
+import { assertBucketPolicy, type BucketPolicy } from './token-bucket';
+
+/**
+ * Whom a class's bucket counts:
+ * - `ip`: the client address, even when a principal is known (login, signup, refresh are aimed at
+ *   accounts the caller does not hold, so the principal is no brake);
+ * - `principal-or-ip`: the principal on authenticated routes, the client address on public ones;
+ * - `principal-and-target`: as above, and separately per target (the route's path parameters).
+ */
+export type SubjectRule = 'ip' | 'principal-or-ip' | 'principal-and-target';
+
+/**
+ * What happens when the limiter cannot reach storage: `closed` refuses the request (503), `open`
+ * admits it and logs a warning. Classes that guard credentials or costly actions fail closed.
+ */
+export type StorageFailurePolicy = 'open' | 'closed';
+
+export interface RateLimitPolicy extends BucketPolicy {
+  readonly subject: SubjectRule;
+  readonly onStorageFailure: StorageFailurePolicy;
+}
+
+export type RateLimitPolicyTable = Readonly<Record<RateLimitClass, RateLimitPolicy>>;
+
+/** The rate-limit classes routes declare (`rateLimit` in the route table); docs/rate-limiting.md explains each. */
+export const RateLimitPolicies = {
+  /** Login, signup, MFA, refresh: credential guessing and account creation from one address. */
+  auth: { limit: 30, periodSeconds: 60, subject: 'ip', onStorageFailure: 'closed' },
+  /** Password reset requests, verification resends, two-factor changes: each sends mail or weakens a factor. */
+  sensitive: { limit: 3, periodSeconds: 15 * 60, subject: 'principal-or-ip', onStorageFailure: 'closed' },
+  /** Everything else. Failing open keeps the API up while the limiter's storage is impaired. */
+  general: { limit: 600, periodSeconds: 60, subject: 'principal-or-ip', onStorageFailure: 'open' },
+  /** Power actions (start, stop, restart, deploy) on one target. */
+  action: { limit: 10, periodSeconds: 60, subject: 'principal-and-target', onStorageFailure: 'closed' },
+  /** Uploads; storage and bandwidth are also bounded by the body limits and API Gateway throttling. */
+  upload: { limit: 30, periodSeconds: 60, subject: 'principal-or-ip', onStorageFailure: 'open' },
+} as const satisfies RateLimitPolicyTable;
+
+/** A bucket that a route implementation consumes explicitly, next to its class's bucket. */
+export interface NamedBucket extends BucketPolicy {
+  /** The bucket's name in its key (`RATE#<name>:<subject hash>`); never one of the class names. */
+  readonly name: string;
+}
+
+/** Buckets consumed explicitly by route implementations (`consumeRateLimit`). */
+export const NamedBuckets = {
+  /**
+   * Login attempts per client address and email (lower-cased by the caller): five guesses a minute
+   * at one account from one address, however many accounts that address tries in total.
+   */
+  loginByIpAndEmail: { name: 'login-ip-email', limit: 5, periodSeconds: 60 },
+} as const satisfies Record<string, NamedBucket>;
+
+/** Checks a policy table; thrown at cold start by whoever builds a limiter from it. */
+export function assertPolicyTable(policies: RateLimitPolicyTable): void {
+  for (const [name, policy] of Object.entries(policies)) assertBucketPolicy(policy, `rate-limit class ${name}`);
+}
+
+assertPolicyTable(RateLimitPolicies);
