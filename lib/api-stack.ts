@@ -26,6 +26,15 @@ export interface ApiStackProps extends StackProps {
 /** The domain that answers unknown paths and methods (404/405). */
 const FALLBACK_DOMAIN: Domain = 'platform';
 
+/**
+ * The native modules each domain's code loads (see `DomainFunctionProps.nativeModules`); a domain
+ * not named here carries none. A domain that imports one without being listed fails the synth
+ * (esbuild has no loader for `.node` files).
+ */
+export const DomainNativeModules: Partial<Record<Domain, readonly string[]>> = {
+  identity: ['@node-rs/argon2'], // password hashing
+};
+
 /** The public edge: WAF → REST API → one Lambda function per domain of the route table. */
 export class ApiStack extends Stack {
   readonly functions: ReadonlyMap<Domain, DomainFunction>;
@@ -40,7 +49,8 @@ export class ApiStack extends Stack {
     const domains = new Set<Domain>([FALLBACK_DOMAIN, ...routes.map((route) => route.domain)]);
     const functions = new Map<Domain, DomainFunction>();
     for (const domain of domains) {
-      functions.set(domain, new DomainFunction(this, `${domain}Function`, { domain, kind: 'handler', platform }));
+      const nativeModules = DomainNativeModules[domain] ?? [];
+      functions.set(domain, new DomainFunction(this, `${domain}Function`, { domain, kind: 'handler', platform, nativeModules }));
     }
     this.functions = functions;
 

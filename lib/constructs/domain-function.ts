@@ -49,16 +49,39 @@ export interface DomainFunctionProps {
    * @default the repository's functions/ directory
    */
   readonly functionsDir?: string;
+  /**
+   * Packages with native code (a `.node` binary, e.g. `@node-rs/argon2`) that the function loads.
+   * esbuild cannot bundle them: they stay external and `npm ci` installs them into the asset from
+   * the project's lock file, for Lambda's platform (linux, arm64, glibc) whatever machine builds.
+   * Only the functions that name one pay for it (asset size, an npm install per synth).
+   * @default none
+   */
+  readonly nativeModules?: readonly string[];
 }
 
 const DOMAIN = /^[a-z][a-z0-9-]{0,30}$/;
 
 /**
- * An ESM bundle has no `require`; CommonJS dependencies that call it at run time (native-module
- * loaders such as @node-rs/argon2's, dynamic `require('node:…')`) would throw "Dynamic require is not
- * supported". The bundle defines one from `import.meta.url`.
+ * An ESM bundle has no `require`; CommonJS dependencies that call it at run time (dynamic
+ * `require('node:…')`) would throw "Dynamic require is not supported". The bundle defines one from
+ * `import.meta.url`. (Native modules are not bundled: see `nativeModules`.)
  */
 const REQUIRE_SHIM = "import { createRequire as __rampartCreateRequire } from 'node:module'; const require = __rampartCreateRequire(import.meta.url);";
+
+/** Every function runs on Graviton; `LAMBDA_NPM_PLATFORM` and the binary check must follow it. */
+const ARCHITECTURE = lambda.Architecture.ARM_64;
+
+/**
+ * npm's platform overrides (`--os`, `--cpu`, `--libc`, given as environment config) for the
+ * `npm ci` that NodejsFunction runs in the asset when `nodeModules` is set: it then picks the
+ * optional binary packages (`@node-rs/argon2-linux-arm64-gnu`) for Lambda's Amazon Linux on
+ * arm64 rather than for the build machine, so an x64 laptop or CI runner ships the arm64 binary
+ * and nothing else. The lock file pins each binary's version and integrity.
+ */
+const LAMBDA_NPM_PLATFORM = { npm_config_os: 'linux', npm_config_cpu: 'arm64', npm_config_libc: 'glibc' } as const;
+
+/** Fails the bundling when a `.node` file of the asset is not a binary for `ARCHITECTURE`. */
+const ASSERT_NATIVE_BINARIES = 'lib/bundling/assert-native-binaries.mjs';
 
 /**
  * One Lambda function of one domain: Node.js 24 on arm64, an ESM bundle, X-Ray tracing, its own log
@@ -74,6 +97,7 @@ export class DomainFunction extends Construct {
   constructor(scope: Construct, id: string, props: DomainFunctionProps) {
     super(scope, id);
     const { domain, kind, platform } = props;
+    const nativeModules = props.nativeModules ?? [];
     if (!DOMAIN.test(domain)) throw new Error(`Invalid domain name "${domain}"`);
     const entry = join(props.functionsDir ?? FUNCTIONS_DIR, domain, `${kind}.ts`);
     if (!existsSync(entry)) throw new Error(`Domain ${domain} has no ${kind} entry: expected ${entry}`);
@@ -99,7 +123,7 @@ export class DomainFunction extends Construct {
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
       runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
+      architecture: ARCHITECTURE,
       memorySize: props.memorySize ?? 1024,
       timeout: props.timeout ?? Duration.seconds(10),
       role: this.role,
@@ -121,6 +145,7 @@ export class DomainFunction extends Construct {
         banner: REQUIRE_SHIM,
         // The SDK we test against is the SDK we run: the runtime's copy changes under us.
         bundleAwsSDK: true,
+        ...(nativeModules.length > 0 ? nativeModuleBundling(nativeModules) : {}),
       },
     });
 
@@ -138,4 +163,23 @@ export class DomainFunction extends Construct {
       reason: 'X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions; this policy holds only those two actions.',
     });
   }
+}
+
+/**
+ * Bundling options that install native modules into the asset for Lambda's platform, then check
+ * the result: an older npm that ignored the platform overrides would install the build machine's
+ * binary, and the function would fail at its first call ("Cannot find native binding") instead of
+ * the synth failing here. The check runs from the input directory, so it also works when CDK falls
+ * back to Docker bundling.
+ */
+function nativeModuleBundling(nativeModules: readonly string[]) {
+  return {
+    nodeModules: [...nativeModules],
+    environment: { ...LAMBDA_NPM_PLATFORM },
+    commandHooks: {
+      beforeBundling: () => [],
+      beforeInstall: () => [],
+      afterBundling: (inputDir: string, outputDir: string) => [`node "${inputDir}/${ASSERT_NATIVE_BINARIES}" "${outputDir}" ${ARCHITECTURE.name}`],
+    },
+  };
 }
