@@ -18,7 +18,9 @@ export class OutboxMailer implements Mailer {
     await mkdir(this.directory, { recursive: true, mode: 0o700 });
     const name = `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomUUID()}.json`;
     const path = join(this.directory, name);
-    await writeFile(path, `${JSON.stringify({ to: message.to, subject: message.subject, text: message.text }, null, 2)}\n`, { mode: 0o600 });
-    this.announce(`mail: "${message.subject}" written to ${path}`);
+    // `wx`: a new file only, never through an existing file or link of the same name.
+    await writeFile(path, `${JSON.stringify({ to: message.to, subject: message.subject, text: message.text }, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+    // The subject JSON-quoted, so that it cannot break the announcement into several lines.
+    this.announce(`mail: ${JSON.stringify(message.subject)} written to ${path}`);
   }
 }
