@@ -4,11 +4,13 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import type { Domain, Route } from '../functions/kernel/http/route';
 import { routeTable } from '../functions/routes';
+import { capabilitiesOf, DomainCapabilities, type DomainCapabilityMap } from './capabilities';
 import { DomainFunction } from './constructs/domain-function';
 import type { RampartTable } from './constructs/rampart-table';
 import { RampartRestApi } from './constructs/rest-api';
 import type { RootKey } from './constructs/root-key';
 import { RegionalWebAcl } from './constructs/web-acl';
+import type { MailSender } from './mail-sender';
 
 export interface ApiStackProps extends StackProps {
   readonly stage: string;
@@ -16,11 +18,25 @@ export interface ApiStackProps extends StackProps {
   readonly rootKey: RootKey;
   readonly bus: events.IEventBus;
   readonly version: string;
+  /** The SES identity and From address of outgoing mail. */
+  readonly mail: MailSender;
+  /** The web app's public URL, which links in mail start with. */
+  readonly appUrl: string;
   /**
    * The endpoints to serve.
    * @default routeTable (functions/routes.ts)
    */
   readonly routes?: readonly Route[];
+  /**
+   * What each domain's function may do beyond the platform baseline.
+   * @default DomainCapabilities (lib/capabilities.ts)
+   */
+  readonly capabilities?: DomainCapabilityMap;
+  /**
+   * Directory holding `<domain>/handler.ts`.
+   * @default the repository's functions/ directory
+   */
+  readonly functionsDir?: string;
 }
 
 /** The domain that answers unknown paths and methods (404/405). */
@@ -44,13 +60,25 @@ export class ApiStack extends Stack {
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
     const routes = props.routes ?? routeTable;
-    const platform = { table: props.table, rootKey: props.rootKey, bus: props.bus, version: props.version };
+    const platform = { table: props.table, rootKey: props.rootKey, bus: props.bus, version: props.version, mail: props.mail, appUrl: props.appUrl };
+    const capabilities = props.capabilities ?? DomainCapabilities;
+    const functionsDir = props.functionsDir ? { functionsDir: props.functionsDir } : {};
 
     const domains = new Set<Domain>([FALLBACK_DOMAIN, ...routes.map((route) => route.domain)]);
     const functions = new Map<Domain, DomainFunction>();
     for (const domain of domains) {
       const nativeModules = DomainNativeModules[domain] ?? [];
-      functions.set(domain, new DomainFunction(this, `${domain}Function`, { domain, kind: 'handler', platform, nativeModules }));
+      functions.set(
+        domain,
+        new DomainFunction(this, `${domain}Function`, {
+          domain,
+          kind: 'handler',
+          platform,
+          nativeModules,
+          capabilities: capabilitiesOf(domain, capabilities),
+          ...functionsDir,
+        }),
+      );
     }
     this.functions = functions;
 

@@ -1,9 +1,11 @@
-import { App, type AppProps, Validations } from 'aws-cdk-lib';
+import { Annotations, App, type AppProps, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import packageJson from '../package.json' with { type: 'json' };
 import { ApiStack } from './api-stack';
 import { DataStack } from './data-stack';
 import { EventsStack } from './events-stack';
+import { APP_URL_CONTEXT, assertAppUrl, DEFAULT_APP_URL } from './app-url';
+import { DEFAULT_MAIL, MailContext, MailSender } from './mail-sender';
 import { assertStage, DEFAULT_STAGE } from './stage';
 
 export interface RampartStacks {
@@ -11,6 +13,8 @@ export interface RampartStacks {
   readonly data: DataStack;
   readonly events: EventsStack;
   readonly api: ApiStack;
+  readonly mail: MailSender;
+  readonly appUrl: string;
 }
 
 const CROSS_STACK_REFERENCES = '@aws-cdk/core:defaultCrossStackReferences';
@@ -28,7 +32,9 @@ export interface BuildOptions {
 }
 
 /**
- * Adds Rampart's stacks to an app, for the stage named by the `stage` context (default `prod`).
+ * Adds Rampart's stacks to an app, for the stage named by the `stage` context (default `prod`), with
+ * mail from the `mailFrom` address of the SES identity `mailIdentity` (defaults: `DEFAULT_MAIL`) with
+ * links to `appUrl` (default: `DEFAULT_APP_URL`).
  * Stacks are environment-agnostic (no lookups), so synth needs no AWS account or credentials.
  */
 export function buildApp(app: App, options: BuildOptions = {}): RampartStacks {
@@ -37,6 +43,8 @@ export function buildApp(app: App, options: BuildOptions = {}): RampartStacks {
   if (app.node.tryGetContext(CROSS_STACK_REFERENCES) === undefined) app.node.setContext(CROSS_STACK_REFERENCES, 'strong');
   const stage = assertStage(String(app.node.tryGetContext('stage') ?? DEFAULT_STAGE));
   const version = packageJson.version;
+  const mail = MailSender.fromContext(app.node);
+  const appUrl = assertAppUrl(String(app.node.tryGetContext(APP_URL_CONTEXT) ?? DEFAULT_APP_URL));
   const stackName = (id: string) => `${stage}-${id}`;
 
   const data = new DataStack(app, StackIds.data, {
@@ -51,6 +59,8 @@ export function buildApp(app: App, options: BuildOptions = {}): RampartStacks {
     table: data.table,
     rootKey: data.rootKey,
     version,
+    mail,
+    appUrl,
   });
   const api = new ApiStack(app, StackIds.api, {
     stackName: stackName(StackIds.api),
@@ -60,9 +70,20 @@ export function buildApp(app: App, options: BuildOptions = {}): RampartStacks {
     rootKey: data.rootKey,
     bus: events.bus,
     version,
+    mail,
+    appUrl,
   });
+  if (mail.isDefault) {
+    Annotations.of(api).addWarningV2(
+      'rampart:mail-default',
+      `No ${MailContext.from}/${MailContext.identity} context: mail would be sent from ${DEFAULT_MAIL.from}, which SES refuses. Deploy with -c ${MailContext.from}=… -c ${MailContext.identity}=… naming a verified SES identity.`,
+    );
+  }
+  if (appUrl === DEFAULT_APP_URL) {
+    Annotations.of(api).addWarningV2('rampart:app-url-default', `No ${APP_URL_CONTEXT} context: links in mail point at ${DEFAULT_APP_URL}. Deploy with -c ${APP_URL_CONTEXT}=https://….`);
+  }
   if (options.complianceChecks ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  return { stage, data, events, api };
+  return { stage, data, events, api, mail, appUrl };
 }
 
 /** A new app with Rampart's stacks, as `cdk synth` builds it (tests pass context, e.g. to skip bundling). */

@@ -2,15 +2,26 @@ import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import type { Construct } from 'constructs';
 import { EventRules, type EventRule } from '../functions/kernel/events/rules';
+import { capabilitiesOf, DomainCapabilities, type DomainCapabilityMap } from './capabilities';
 import { EventConsumer } from './constructs/event-consumer';
 import type { RampartTable } from './constructs/rampart-table';
 import type { RootKey } from './constructs/root-key';
+import type { MailSender } from './mail-sender';
 
 export interface EventsStackProps extends StackProps {
   readonly stage: string;
   readonly table: RampartTable;
   readonly rootKey: RootKey;
   readonly version: string;
+  /** The SES identity and From address of outgoing mail. */
+  readonly mail: MailSender;
+  /** The web app's public URL, which links in mail start with. */
+  readonly appUrl: string;
+  /**
+   * What each domain's consumer may do beyond the platform baseline.
+   * @default DomainCapabilities (lib/capabilities.ts)
+   */
+  readonly capabilities?: DomainCapabilityMap;
   /**
    * Which consumer receives which events.
    * @default EventRules (functions/kernel/events/rules.ts)
@@ -42,7 +53,7 @@ export class EventsStack extends Stack {
       retention: props.archiveRetention ?? Duration.days(365),
     });
 
-    const platform = { table: props.table, rootKey: props.rootKey, bus: this.bus, version: props.version };
+    const platform = { table: props.table, rootKey: props.rootKey, bus: this.bus, version: props.version, mail: props.mail, appUrl: props.appUrl };
     const byDomain = new Map<string, EventRule[]>();
     for (const rule of props.rules ?? EventRules) {
       byDomain.set(rule.consumer.domain, [...(byDomain.get(rule.consumer.domain) ?? []), rule]);
@@ -53,6 +64,7 @@ export class EventsStack extends Stack {
           domain,
           rules,
           platform,
+          capabilities: capabilitiesOf(domain, props.capabilities ?? DomainCapabilities),
           ...(props.functionsDir ? { functionsDir: props.functionsDir } : {}),
         }),
       );

@@ -58,3 +58,11 @@ export const LogsActions = {
 export const XRayActions = {
   publishTraces: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
 } as const;
+
+/**
+ * Amazon SES actions. The SES v2 API's SendEmail is authorised as `ses:SendEmail` on the identity
+ * the mail is sent from (and on a configuration set, if one is used; Rampart uses none).
+ */
+export const SesActions = {
+  sendEmail: ['ses:SendEmail'],
+} as const;

@@ -8,7 +8,9 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { PlatformEnv } from '../../functions/kernel/platform/aws';
+import type { Capability } from '../capabilities';
 import { EventsActions, LogsActions, XRayActions } from '../iam-actions';
+import type { MailSender } from '../mail-sender';
 import { FUNCTIONS_DIR, PROJECT_ROOT } from '../paths';
 import type { RampartTable } from './rampart-table';
 import type { RootKey } from './root-key';
@@ -20,6 +22,10 @@ export interface PlatformResources {
   readonly bus: events.IEventBus;
   /** The Rampart version the functions report (`RAMPART_VERSION`). */
   readonly version: string;
+  /** The From address every function is told (`RAMPART_MAIL_FROM`); only `sendMail` may send. */
+  readonly mail: MailSender;
+  /** The web app's public URL, which links in mail start with (`RAMPART_APP_URL`). */
+  readonly appUrl: string;
 }
 
 /** A domain's entry points: `handler` serves the API, `consumer` receives EventBridge events. */
@@ -29,6 +35,11 @@ export interface DomainFunctionProps {
   readonly domain: string;
   readonly kind: FunctionKind;
   readonly platform: PlatformResources;
+  /**
+   * What this function may do beyond the platform baseline (see lib/capabilities.ts).
+   * @default none
+   */
+  readonly capabilities?: readonly Capability[];
   /**
    * Memory; CPU scales with it, and argon2 hashing will need it.
    * @default 1024
@@ -87,7 +98,7 @@ const ASSERT_NATIVE_BINARIES = 'lib/bundling/assert-native-binaries.mjs';
  * One Lambda function of one domain: Node.js 24 on arm64, an ESM bundle, X-Ray tracing, its own log
  * group with retention, and its own role holding only what `PlatformEnv` needs: item access to the
  * table (with the audit-immutability deny), envelope encryption under the root key, and PutEvents
- * on the bus. No managed policies.
+ * on the bus; sending mail only with the `sendMail` capability. No managed policies.
  */
 export class DomainFunction extends Construct {
   readonly function: NodejsFunction;
@@ -115,6 +126,7 @@ export class DomainFunction extends Construct {
     platform.table.grantItemAccess(this.role);
     platform.rootKey.grantEnvelopeEncryption(this.role);
     iam.Grant.addToPrincipal({ grantee: this.role, actions: [...EventsActions.publish], resourceArns: [platform.bus.eventBusArn] });
+    if (props.capabilities?.includes('sendMail')) platform.mail.grantSendMail(this.role);
 
     this.function = new NodejsFunction(this, 'Function', {
       description: `Rampart ${domain} ${kind}`,
@@ -133,6 +145,8 @@ export class DomainFunction extends Construct {
         [PlatformEnv.rootKeyArn]: platform.rootKey.keyArn,
         [PlatformEnv.eventBusName]: platform.bus.eventBusName,
         [PlatformEnv.version]: platform.version,
+        [PlatformEnv.mailFrom]: platform.mail.from,
+        [PlatformEnv.appUrl]: platform.appUrl,
         NODE_OPTIONS: '--enable-source-maps',
       },
       bundling: {

@@ -5,6 +5,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { EventCatalogue } from '../../functions/kernel/events/catalogue';
 import type { EventRule } from '../../functions/kernel/events/rules';
+import type { Capability } from '../capabilities';
 import { DomainFunction, type PlatformResources } from './domain-function';
 
 export interface EventConsumerProps {
@@ -12,6 +13,11 @@ export interface EventConsumerProps {
   /** The rules (all naming this domain as consumer) that deliver to the consumer function. */
   readonly rules: readonly EventRule[];
   readonly platform: PlatformResources;
+  /**
+   * What the consumer may do beyond the platform baseline (see lib/capabilities.ts).
+   * @default none
+   */
+  readonly capabilities?: readonly Capability[];
   /**
    * How many times EventBridge retries a failed delivery before the dead-letter queue.
    * @default 8
@@ -40,6 +46,7 @@ export class EventConsumer extends Construct {
       domain: props.domain,
       kind: 'consumer',
       platform: props.platform,
+      ...(props.capabilities ? { capabilities: props.capabilities } : {}),
       timeout: Duration.seconds(30),
       ...(props.functionsDir ? { functionsDir: props.functionsDir } : {}),
     });

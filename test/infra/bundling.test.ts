@@ -14,6 +14,8 @@ import { DomainNativeModules } from '../../lib/api-stack';
 import { createRampartApp, StackIds } from '../../lib/app';
 import { DomainFunction } from '../../lib/constructs/domain-function';
 import { DataStack } from '../../lib/data-stack';
+import { DEFAULT_APP_URL } from '../../lib/app-url';
+import { DEFAULT_MAIL, MailSender } from '../../lib/mail-sender';
 import { PROJECT_ROOT } from '../../lib/paths';
 
 const INVOKE_BUNDLE = fileURLToPath(new URL('./support/invoke-bundle.mjs', import.meta.url));
@@ -120,7 +122,7 @@ describe('bundle of a function with a native module (@node-rs/argon2)', () => {
     const hashing = new DomainFunction(stack, 'HashingFunction', {
       domain: 'hashing',
       kind: 'handler',
-      platform: { table: data.table, rootKey: data.rootKey, bus, version: '0.0.0-test' },
+      platform: { table: data.table, rootKey: data.rootKey, bus, version: '0.0.0-test', mail: new MailSender(DEFAULT_MAIL), appUrl: DEFAULT_APP_URL },
       functionsDir: FIXTURE_FUNCTIONS,
       nativeModules: DomainNativeModules.identity,
     });

@@ -8,7 +8,9 @@ import { EventRules, type EventRule } from '../../functions/kernel/events/rules'
 import { KeyPrefix } from '../../functions/kernel/storage/keys';
 import { createRampartApp } from '../../lib/app';
 import { DataStack } from '../../lib/data-stack';
+import { DEFAULT_APP_URL } from '../../lib/app-url';
 import { EventsStack } from '../../lib/events-stack';
+import { DEFAULT_MAIL, MailSender } from '../../lib/mail-sender';
 import { actionsOf, referencedLogicalId, SKIP_BUNDLING, statementsOfRole, WITHOUT_CHECKS } from './support/templates';
 
 /** A consumer entry that exists only for these tests (functions/ has no consumer yet). */
@@ -53,6 +55,8 @@ describe('EventsStack', () => {
         table: data.table,
         rootKey: data.rootKey,
         version: '0.0.0-test',
+        mail: new MailSender(DEFAULT_MAIL),
+        appUrl: DEFAULT_APP_URL,
         rules: [fixtureRule],
         functionsDir: FIXTURE_FUNCTIONS,
       });
@@ -117,6 +121,8 @@ describe('EventsStack', () => {
             table: data.table,
             rootKey: data.rootKey,
             version: '0.0.0-test',
+            mail: new MailSender(DEFAULT_MAIL),
+            appUrl: DEFAULT_APP_URL,
             rules: [{ ...fixtureRule, consumer: { domain: 'nowhere' } }],
             functionsDir: FIXTURE_FUNCTIONS,
           }),

@@ -1,0 +1,24 @@
+import type { Domain } from '../functions/kernel/http/route';
+
+/**
+ * What a domain's functions may do beyond what every function gets (the table, the root key, the
+ * bus, its logs and traces). A capability is granted to a domain's API function and its event
+ * consumer alike; a domain not listed gets none.
+ */
+export const Capabilities = ['sendMail'] as const;
+export type Capability = (typeof Capabilities)[number];
+
+export type DomainCapabilityMap = Readonly<Partial<Record<Domain, readonly Capability[]>>>;
+
+/**
+ * The reviewed map: only identity sends mail (verification, password reset, sign-in notices).
+ * Adding a domain here is a permission change and is reviewed as one.
+ */
+export const DomainCapabilities: DomainCapabilityMap = {
+  identity: ['sendMail'],
+};
+
+/** The capabilities of a domain's functions (none for a domain the map does not name). */
+export function capabilitiesOf(domain: string, map: DomainCapabilityMap = DomainCapabilities): readonly Capability[] {
+  return Object.hasOwn(map, domain) ? (map[domain as Domain] ?? []) : [];
+}

@@ -1,0 +1,191 @@
+import { fileURLToPath } from 'node:url';
+import { App } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { PlatformEnv } from '../../functions/kernel/platform/aws';
+import { createRampartApp } from '../../lib/app';
+import { DEFAULT_APP_URL } from '../../lib/app-url';
+import { capabilitiesOf, DomainCapabilities, type DomainCapabilityMap } from '../../lib/capabilities';
+import { DataStack } from '../../lib/data-stack';
+import { EventsStack } from '../../lib/events-stack';
+import { SesActions } from '../../lib/iam-actions';
+import { DEFAULT_MAIL, MailSender } from '../../lib/mail-sender';
+import {
+  actionsOf,
+  identityStatements,
+  type PolicyStatementJson,
+  referencedLogicalId,
+  resourcesOfStatement,
+  SKIP_BUNDLING,
+  statementsOfRole,
+  WITHOUT_CHECKS,
+} from './support/templates';
+
+type Built = ReturnType<typeof createRampartApp>;
+
+const FIXTURE_FUNCTIONS = fileURLToPath(new URL('./fixtures/functions', import.meta.url));
+
+/** `arn:<partition>:ses:<region>:<account>:identity/<identity>` as an environment-agnostic stack writes it. */
+const identityArn = (identity: string) => ({
+  'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ses:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:identity/${identity}`]],
+});
+
+const sendMailStatement = (from: string, identity: string): PolicyStatementJson => ({
+  Effect: 'Allow',
+  Action: 'ses:SendEmail',
+  Resource: identityArn(identity),
+  Condition: { StringEquals: { 'ses:FromAddress': from } },
+});
+
+const isSes = (s: PolicyStatementJson) => actionsOf(s).some((a) => a.toLowerCase().startsWith('ses:') || a === '*');
+
+/** Every function of every stack with the SES statements of its role. */
+function functionsOf(built: Built) {
+  const stacks = [built.data, built.events, built.api];
+  return stacks.flatMap((stack) => {
+    const t = Template.fromStack(stack);
+    return Object.entries(t.findResources('AWS::Lambda::Function')).map(([id, r]) => ({
+      id,
+      env: r.Properties.Environment.Variables as Record<string, unknown>,
+      ses: statementsOfRole(t, referencedLogicalId(r.Properties.Role)!).filter(isSes),
+    }));
+  });
+}
+
+const sesOfDomain = (built: Built, domain: 'identity' | 'platform') => {
+  const fn = built.api.functions.get(domain)!;
+  const t = Template.fromStack(built.api);
+  return statementsOfRole(t, built.api.getLogicalId(fn.role.node.defaultChild as never)).filter(isSes);
+};
+
+describe('mail wiring', () => {
+  describe('with the default context', () => {
+    let built: Built;
+
+    beforeAll(() => {
+      built = createRampartApp({ context: SKIP_BUNDLING }, WITHOUT_CHECKS);
+    });
+
+    it('tells every function of every stack the default From address and app URL', () => {
+      const fns = functionsOf(built);
+      expect(fns.length).toBeGreaterThan(0);
+      for (const { id, env } of fns) {
+        expect(env[PlatformEnv.mailFrom], id).toBe(DEFAULT_MAIL.from);
+        expect(env[PlatformEnv.appUrl], id).toBe(DEFAULT_APP_URL);
+      }
+    });
+
+    it('lets the identity function send, with exactly ses:SendEmail on the identity and only from the From address', () => {
+      expect(built.api.functions.has('identity')).toBe(true);
+      expect(sesOfDomain(built, 'identity')).toEqual([sendMailStatement(DEFAULT_MAIL.from, DEFAULT_MAIL.identity)]);
+    });
+
+    it('gives an SES statement to exactly the functions of domains with the sendMail capability', () => {
+      for (const [domain, fn] of built.api.functions) {
+        const t = Template.fromStack(built.api);
+        const ses = statementsOfRole(t, built.api.getLogicalId(fn.role.node.defaultChild as never)).filter(isSes);
+        expect(ses, domain).toHaveLength(capabilitiesOf(domain).includes('sendMail') ? 1 : 0);
+      }
+      expect(sesOfDomain(built, 'platform')).toEqual([]);
+    });
+
+    it('allows no other SES action, and none on a wildcard resource, anywhere', () => {
+      const ses = [built.data, built.events, built.api].flatMap((s) => identityStatements(Template.fromStack(s))).filter(isSes);
+      expect(ses.length).toBeGreaterThan(0);
+      for (const statement of ses) {
+        expect(actionsOf(statement)).toEqual([...SesActions.sendEmail]);
+        expect(JSON.stringify(resourcesOfStatement(statement))).not.toContain('*');
+        expect(statement.Condition).toEqual({ StringEquals: { 'ses:FromAddress': DEFAULT_MAIL.from } });
+      }
+    });
+
+    it('warns that mail and links are not configured', () => {
+      const annotations = Annotations.fromStack(built.api);
+      annotations.hasWarning('*', Match.stringLikeRegexp('mailFrom'));
+      annotations.hasWarning('*', Match.stringLikeRegexp('appUrl'));
+    });
+  });
+
+  describe('configured with -c mailFrom=… -c mailIdentity=… -c appUrl=…', () => {
+    const context = { ...SKIP_BUNDLING, mailFrom: 'auth@mail.acme.test', mailIdentity: 'mail.acme.test', appUrl: 'https://console.acme.test' };
+    let built: Built;
+
+    beforeAll(() => {
+      built = createRampartApp({ context }, WITHOUT_CHECKS);
+    });
+
+    it('tells every function the configured From address and app URL', () => {
+      for (const { id, env } of functionsOf(built)) {
+        expect(env[PlatformEnv.mailFrom], id).toBe('auth@mail.acme.test');
+        expect(env[PlatformEnv.appUrl], id).toBe('https://console.acme.test');
+      }
+    });
+
+    it('grants sending on the configured identity from the configured address', () => {
+      expect(sesOfDomain(built, 'identity')).toEqual([sendMailStatement('auth@mail.acme.test', 'mail.acme.test')]);
+    });
+
+    it('accepts an address identity that is the From address itself', () => {
+      const app = createRampartApp({ context: { ...context, mailIdentity: 'auth@mail.acme.test' } }, WITHOUT_CHECKS);
+      expect(sesOfDomain(app, 'identity')).toEqual([sendMailStatement('auth@mail.acme.test', 'auth@mail.acme.test')]);
+    });
+
+    it('does not warn about mail or links', () => {
+      expect(Annotations.fromStack(built.api).findWarning('*', Match.stringLikeRegexp('mailFrom|appUrl'))).toEqual([]);
+    });
+
+    it.each([
+      ['a From address outside the identity', { mailFrom: 'auth@acme.test' }],
+      ['a From address in a subdomain of the identity', { mailFrom: 'auth@eu.mail.acme.test' }],
+      ['a display name in the From address', { mailFrom: 'Rampart <auth@mail.acme.test>' }],
+      ['no From address at all', { mailFrom: 'mail.acme.test' }],
+      ['an identity that is not a domain', { mailIdentity: 'localhost' }],
+      ['an identity with a wildcard', { mailIdentity: '*.acme.test' }],
+      ['an address identity other than the From address', { mailIdentity: 'other@mail.acme.test' }],
+      ['an http app URL', { appUrl: 'http://console.acme.test' }],
+      ['an app URL with a trailing slash', { appUrl: 'https://console.acme.test/' }],
+      ['an app URL with a query', { appUrl: 'https://console.acme.test?x=1' }],
+      ['an app URL with credentials', { appUrl: 'https://user:pw@console.acme.test' }],
+    ])('stops the synth for %s', (_, override) => {
+      expect(() => createRampartApp({ context: { ...context, ...override } }, WITHOUT_CHECKS)).toThrow(/mailFrom|mailIdentity|appUrl/);
+    });
+  });
+
+  describe('capabilities', () => {
+    it('lets only the identity domain send mail (a change here is a reviewed permission change)', () => {
+      expect(DomainCapabilities).toEqual({ identity: ['sendMail'] });
+    });
+
+    it('gives a domain the map does not name no capability, whatever its name', () => {
+      for (const domain of ['platform', 'audit', 'constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+        expect(capabilitiesOf(domain), domain).toEqual([]);
+      }
+    });
+
+    it('grants an event consumer of a domain with sendMail the same statement, and others none', () => {
+      const app = new App({ context: SKIP_BUNDLING });
+      const data = new DataStack(app, 'Data', { stage: 'test' });
+      const mail = new MailSender({ from: 'notify@acme.test', identity: 'acme.test' });
+      // The fixture consumer's domain is not a route domain, hence the cast.
+      const withMail = { audit: ['sendMail'] } as unknown as DomainCapabilityMap;
+      const stack = (id: string, capabilities: DomainCapabilityMap) =>
+        new EventsStack(app, id, {
+          stage: 'test',
+          table: data.table,
+          rootKey: data.rootKey,
+          version: '0.0.0-test',
+          mail,
+          appUrl: DEFAULT_APP_URL,
+          rules: [{ name: 'AuditRecordedToAudit', eventTypes: ['audit.recorded'], consumer: { domain: 'audit' } }],
+          functionsDir: FIXTURE_FUNCTIONS,
+          capabilities,
+        });
+      const grantedStack = stack('Granted', withMail);
+      const plainStack = stack('Plain', DomainCapabilities);
+      const granted = Template.fromStack(grantedStack);
+      const plain = Template.fromStack(plainStack);
+      expect(identityStatements(granted).filter(isSes)).toEqual([sendMailStatement('notify@acme.test', 'acme.test')]);
+      expect(identityStatements(plain).filter(isSes)).toEqual([]);
+    });
+  });
+});
