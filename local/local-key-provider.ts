@@ -60,6 +60,15 @@ export class LocalKeyProvider implements KeyProvider {
     return new LocalKeyProvider(randomBytes(KEY_BYTES));
   }
 
+  /**
+   * A root key held in memory, for test runs whose processes must share one root key (as every
+   * function of a deployment shares one KMS key) without a file.
+   */
+  static fromKey(rootKey: Uint8Array): LocalKeyProvider {
+    if (rootKey.byteLength !== KEY_BYTES) throw new TypeError('the root key is 256-bit');
+    return new LocalKeyProvider(Buffer.from(rootKey));
+  }
+
   async generateDataKey(context: EncryptionContext): Promise<DataKey> {
     assertEncryptionContext(context);
     const plaintext = randomBytes(KEY_BYTES);

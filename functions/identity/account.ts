@@ -1,6 +1,8 @@
 import { implement, type AnyRouteContext } from '../kernel/http/api-handler';
 import { InvalidCredentialsError, InvalidTokenError } from '../kernel/errors';
 import type { Platform } from '../kernel/platform/platform';
+import { consumeRateLimit } from '../kernel/rate-limit/consume';
+import { NamedBuckets } from '../kernel/rate-limit/policies';
 import { actorOf, assertPasswordPolicy } from './context';
 import { Mail } from './mail-templates';
 import type { MailMessage } from '../kernel/mail/mailer';
@@ -102,6 +104,7 @@ export const accountRoutes = [
 
   implement(routes.resendVerification, async ({ body }, ctx) => {
     const { table, appUrl } = ctx.platform;
+    await consumeRateLimit(table, { ...NamedBuckets.mailByEmail, subject: [body.email.toLowerCase()] });
     const user = await findUserByEmail(table, body.email);
     if (user && !user.emailVerified) {
       const fresh = issueOneTimeToken('verify-email', user.userId, new Date());
@@ -113,6 +116,7 @@ export const accountRoutes = [
 
   implement(routes.forgotPassword, async ({ body }, ctx) => {
     const { table, audit, appUrl } = ctx.platform;
+    await consumeRateLimit(table, { ...NamedBuckets.mailByEmail, subject: [body.email.toLowerCase()] });
     const user = await findUserByEmail(table, body.email);
     if (user) {
       const reset = issueOneTimeToken('password-reset', user.userId, new Date());

@@ -2,6 +2,9 @@ import { sessionHash } from '../kernel/audit/catalogue';
 import { EmailNotVerifiedError, InvalidCredentialsError, InvalidMfaCodeError, NotFoundError } from '../kernel/errors';
 import { implement, type AnyRouteContext } from '../kernel/http/api-handler';
 import type { TransactWrite } from '../kernel/storage/table';
+import { consumeRateLimit } from '../kernel/rate-limit/consume';
+import { NamedBuckets } from '../kernel/rate-limit/policies';
+import { clientAddress } from '../kernel/rate-limit/subjects';
 import { actorOf, clientOf } from './context';
 import { checkSecondFactor } from './mfa';
 import { consumeOneTimeToken, issueOneTimeToken } from './one-time-tokens';
@@ -42,6 +45,8 @@ async function recordLoginFailure(ctx: AnyRouteContext, user: UserRecord, reason
 export const loginRoutes = [
   implement(routes.login, async ({ body }, ctx) => {
     const { table } = ctx.platform;
+    // Five guesses a minute at one account from one address, before any password work.
+    await consumeRateLimit(table, { ...NamedBuckets.loginByIpAndEmail, subject: [clientAddress(ctx.sourceIp), body.email.toLowerCase()] });
     const user = await findUserByEmail(table, body.email);
     // Unknown address and wrong password: the same argon2 work, the same answer.
     const passwordOk = user ? await verifyPassword(user.passwordHash, body.password) : await verifyAgainstDummy(body.password);

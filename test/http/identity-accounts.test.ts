@@ -187,3 +187,38 @@ describe('identity: accounts', () => {
     for (const secret of [GOOD_PASSWORD, 'audited passphrase 11', user.accessToken, user.refreshToken, user.email]) expect(all).not.toContain(secret);
   });
 });
+
+describe('identity: abuse limits', () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await startTestApi();
+  });
+  afterAll(() => api.close());
+
+  it('answers the sixth login attempt in a minute on one account from one address with 429 and Retry-After', async () => {
+    const user = await signUpVerifiedUser(api, api.outbox);
+    const sourceIp = '127.77.1.2';
+    const attempt = () => api.request('POST', '/v1/auth/login', { body: { email: user.email, password: 'guess guess guess' }, sourceIp });
+    for (let i = 0; i < 5; i++) expect((await attempt()).status).toBe(401);
+    const limited = await attempt();
+    expect(limited.status).toBe(429);
+    expect(limited.json.error.code).toBe('rate_limited');
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(limited.headers.get('ratelimit-limit')).toBe('5');
+    // Even the right password waits: the bucket guards the account, not the guess.
+    const right = await api.request('POST', '/v1/auth/login', { body: { email: user.email, password: GOOD_PASSWORD }, sourceIp });
+    expect(right.status).toBe(429);
+    // Another address is not affected.
+    await logIn(api, user.email, GOOD_PASSWORD);
+  });
+
+  it('limits mail to one address to three per 15 minutes, whatever addresses ask', async () => {
+    const email = `${uniqueId('flood')}@example.com`;
+    await signup(api, email);
+    const statuses = [];
+    for (let i = 0; i < 4; i++) statuses.push((await api.request('POST', '/v1/auth/password/forgot', { body: { email } })).status);
+    expect(statuses).toEqual([202, 202, 202, 429]);
+  });
+});
+
+const signup = (api: TestApi, email: string) => api.request('POST', '/v1/auth/signup', { body: { email, password: GOOD_PASSWORD, name: 'Flood' } });

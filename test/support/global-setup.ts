@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { TestProject } from 'vitest/node';
 import { ensureTable, startDynamoDbLocal } from '../../local/dynamodb-local';
 import { freePort } from './ports';
@@ -8,6 +9,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     dynamoEndpoint: string;
     tableName: string;
+    /** One root key (hex) for every test platform of the run: they share one table, as functions share one KMS key. */
+    testRootKey: string;
   }
 }
 
@@ -17,6 +20,7 @@ export default async function setup(project: TestProject) {
   await ensureTable(dynamo.endpoint, TEST_TABLE);
   project.provide('dynamoEndpoint', dynamo.endpoint);
   project.provide('tableName', TEST_TABLE);
+  project.provide('testRootKey', randomBytes(32).toString('hex'));
   return async () => {
     await dynamo.stop();
   };

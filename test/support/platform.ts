@@ -19,7 +19,7 @@ export function testPlatform(overrides: { endpoint?: string; events?: LocalEvent
   const platform = localPlatform({
     endpoint: overrides.endpoint ?? inject('dynamoEndpoint'),
     tableName: inject('tableName'),
-    keys: LocalKeyProvider.ephemeral(),
+    keys: LocalKeyProvider.fromKey(Buffer.from(inject('testRootKey'), 'hex')),
     events: overrides.events ?? new LocalEventBus(),
     version: '0.0.0-test',
     outboxDirectory: outbox,

@@ -50,6 +50,11 @@ export const NamedBuckets = {
    * at one account from one address, however many accounts that address tries in total.
    */
   loginByIpAndEmail: { name: 'login-ip-email', limit: 5, periodSeconds: 60 },
+  /**
+   * Mail-sending requests per address (verification resend, password reset): the `sensitive`
+   * class counts anonymous callers by IP, so this keeps many IPs from flooding one inbox.
+   */
+  mailByEmail: { name: 'mail-email', limit: 3, periodSeconds: 15 * 60 },
 } as const satisfies Record<string, NamedBucket>;
 
 /** Checks a policy table; thrown at cold start by whoever builds a limiter from it. */
