@@ -63,6 +63,9 @@ export class AccessTokens {
         audience: TOKEN_AUDIENCE,
         typ: 'at+jwt',
         requiredClaims: ['sub', 'sid', 'iat', 'exp', 'jti'],
+        // jose checks `iat` only with maxTokenAge: without it, a token stamped in the future (an
+        // issuer with a fast clock) would outlive the lifetime, as would one whose exp is too late.
+        maxTokenAge: ACCESS_TOKEN_LIFETIME_SECONDS,
         clockTolerance: CLOCK_TOLERANCE_SECONDS,
         currentDate: new Date(this.now()),
       });

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { openEnvelope, sealEnvelope, type EnvelopeRecord } from '../keys/envelope';
 import type { KeyProvider } from '../keys/key-provider';
 import { Keys } from '../storage/keys';
-import { Conditions, TransactionConditionFailed, type Table } from '../storage/table';
+import { Conditions, TransactionConditionFailed, Writes, type Table, type TransactWrite } from '../storage/table';
 
 /**
  * The Ed25519 keys that sign access tokens. A private key exists in plaintext only in memory: at
@@ -14,8 +14,11 @@ import { Conditions, TransactionConditionFailed, type Table } from '../storage/t
  */
 
 export const SIGNING_ALGORITHM = 'EdDSA' as const;
-/** How long a retired key stays published: the access-token lifetime plus clock skew. */
-export const RETIRED_KEY_GRACE_SECONDS = 15 * 60 + 5 * 60;
+/**
+ * How long a retired key stays published: the access-token lifetime, plus the 5 minutes an instance
+ * keeps signing with the key it opened before the rotation, plus clock skew.
+ */
+export const RETIRED_KEY_GRACE_SECONDS = 15 * 60 + 5 * 60 + 5 * 60;
 
 const StoredKey = z.object({
   kid: z.string(),
@@ -104,28 +107,30 @@ export class SigningKeyStore {
   /** Makes a new key active; the previous one keeps verifying for its grace period. Returns the new kid. */
   async rotate(): Promise<string> {
     const pointer = await this.table.get(Keys.activeSigningKey(), ActivePointer);
-    const kid = await this.#install(pointer?.version ?? 0);
-    if (!kid) return (await this.table.get(Keys.activeSigningKey(), ActivePointer))!.kid;
-    if (pointer) {
-      const previous = await this.table.get(Keys.signingKey(pointer.kid), StoredKey);
-      if (previous) {
-        const now = this.now();
-        await this.table.put({
-          ...Keys.signingKey(pointer.kid),
-          ...previous,
-          retiredAt: now.toISOString(),
-          expiresAt: Math.floor(now.getTime() / 1000) + RETIRED_KEY_GRACE_SECONDS,
-        });
-      }
-    }
-    return kid;
+    const previous = pointer && (await this.table.get(Keys.signingKey(pointer.kid), StoredKey));
+    const now = this.now();
+    // Retired in the same transaction that moves ACTIVE: a rotation cut short after the move would
+    // otherwise leave the replaced key published (and trusted) forever, and a retry cannot see it.
+    const retirement: TransactWrite[] = previous
+      ? [
+          Writes.put({
+            ...Keys.signingKey(previous.kid),
+            ...previous,
+            retiredAt: now.toISOString(),
+            expiresAt: Math.floor(now.getTime() / 1000) + RETIRED_KEY_GRACE_SECONDS,
+          }),
+        ]
+      : [];
+    const kid = await this.#install(pointer?.version ?? 0, retirement);
+    return kid ?? (await this.table.get(Keys.activeSigningKey(), ActivePointer))!.kid;
   }
 
   /**
-   * Writes a fresh key and points ACTIVE at it, if ACTIVE is still at `expectedVersion`.
-   * Returns undefined when another instance moved ACTIVE first (its key is as good as ours).
+   * Writes a fresh key and points ACTIVE at it, if ACTIVE is still at `expectedVersion`, together
+   * with `alongside`. Returns undefined when another instance moved ACTIVE first (its key is as
+   * good as ours).
    */
-  async #install(expectedVersion: number): Promise<string | undefined> {
+  async #install(expectedVersion: number, alongside: readonly TransactWrite[] = []): Promise<string | undefined> {
     const stored = await generateStoredKey(this.keys, this.now());
     const pointerWrite = {
       Put: {
@@ -135,7 +140,7 @@ export class SigningKeyStore {
       },
     };
     try {
-      await this.table.transact([{ item: { Put: { TableName: '', Item: { ...Keys.signingKey(stored.kid), ...stored } } } }, { item: pointerWrite }]);
+      await this.table.transact([{ item: { Put: { TableName: '', Item: { ...Keys.signingKey(stored.kid), ...stored } } } }, { item: pointerWrite }, ...alongside]);
     } catch (error) {
       if (error instanceof TransactionConditionFailed) return undefined;
       throw error;
