@@ -70,6 +70,13 @@ describe('createAuthenticator', () => {
   });
 
   describe('the Authorization header', () => {
+    it('matches the Bearer scheme case-insensitively (RFC 7235)', async () => {
+      const { session, token } = await sessionWithToken();
+      for (const scheme of ['bearer', 'BEARER', 'BeArEr']) {
+        await expect(authenticate({ authorization: `${scheme} ${token}` })).resolves.toMatchObject({ userId: session.userId });
+      }
+    });
+
     it('refuses a request without one', async () => {
       await expectRefused(undefined);
       await expectRefused('');

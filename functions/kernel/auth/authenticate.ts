@@ -13,7 +13,8 @@ import { isSessionUsable, SessionRecord } from './session';
 export const SESSION_STATUS_CACHE_MS = 30_000;
 const SESSION_CACHE_MAX_ENTRIES = 10_000;
 
-const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]{1,4096})$/;
+// The scheme is case-insensitive (RFC 7235); the credential is a token68.
+const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]{1,4096})$/i;
 
 export interface AuthenticatorOptions {
   readonly table: Table;

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { openEnvelope, sealEnvelope, type EnvelopeRecord } from '../keys/envelope';
 import type { KeyProvider } from '../keys/key-provider';
 import { Keys } from '../storage/keys';
-import { Conditions, TransactionConditionFailed, Writes, type Table, type TransactWrite } from '../storage/table';
+import { Conditions, TransactionConditionFailed, TransactionConflictError, Writes, type Table, type TransactWrite } from '../storage/table';
 
 /**
  * The Ed25519 keys that sign access tokens. A private key exists in plaintext only in memory: at
@@ -142,7 +142,8 @@ export class SigningKeyStore {
     try {
       await this.table.transact([{ item: { Put: { TableName: '', Item: { ...Keys.signingKey(stored.kid), ...stored } } } }, { item: pointerWrite }, ...alongside]);
     } catch (error) {
-      if (error instanceof TransactionConditionFailed) return undefined;
+      // Lost to another instance: a failed condition, or (on DynamoDB) a conflicting transaction.
+      if (error instanceof TransactionConditionFailed || error instanceof TransactionConflictError) return undefined;
       throw error;
     }
     return stored.kid;
