@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { App } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { Domain } from '../../functions/kernel/http/route';
 import { PlatformEnv } from '../../functions/kernel/platform/aws';
 import { createRampartApp } from '../../lib/app';
 import { DEFAULT_APP_URL } from '../../lib/app-url';
@@ -23,6 +24,19 @@ import {
 
 type Built = ReturnType<typeof createRampartApp>;
 
+/** An app and one template per stack, synthesized once (each `Template.fromStack` synthesizes the app). */
+interface Synthesized {
+  readonly built: Built;
+  readonly templates: readonly Template[];
+  readonly api: Template;
+}
+
+function synthesize(context: Record<string, unknown>): Synthesized {
+  const built = createRampartApp({ context: { ...SKIP_BUNDLING, ...context } }, WITHOUT_CHECKS);
+  const [data, events, api] = [built.data, built.events, built.api].map((stack) => Template.fromStack(stack));
+  return { built, templates: [data!, events!, api!], api: api! };
+}
+
 const FIXTURE_FUNCTIONS = fileURLToPath(new URL('./fixtures/functions', import.meta.url));
 
 /** `arn:<partition>:ses:<region>:<account>:identity/<identity>` as an environment-agnostic stack writes it. */
@@ -40,10 +54,8 @@ const sendMailStatement = (from: string, identity: string): PolicyStatementJson 
 const isSes = (s: PolicyStatementJson) => actionsOf(s).some((a) => a.toLowerCase().startsWith('ses:') || a === '*');
 
 /** Every function of every stack with the SES statements of its role. */
-function functionsOf(built: Built) {
-  const stacks = [built.data, built.events, built.api];
-  return stacks.flatMap((stack) => {
-    const t = Template.fromStack(stack);
+function functionsOf({ templates }: Synthesized) {
+  return templates.flatMap((t) => {
     return Object.entries(t.findResources('AWS::Lambda::Function')).map(([id, r]) => ({
       id,
       env: r.Properties.Environment.Variables as Record<string, unknown>,
@@ -52,22 +64,21 @@ function functionsOf(built: Built) {
   });
 }
 
-const sesOfDomain = (built: Built, domain: 'identity' | 'platform') => {
-  const fn = built.api.functions.get(domain)!;
-  const t = Template.fromStack(built.api);
-  return statementsOfRole(t, built.api.getLogicalId(fn.role.node.defaultChild as never)).filter(isSes);
+const sesOfDomain = ({ built, api }: Synthesized, domain: string) => {
+  const fn = built.api.functions.get(domain as Domain)!;
+  return statementsOfRole(api, built.api.getLogicalId(fn.role.node.defaultChild as never)).filter(isSes);
 };
 
 describe('mail wiring', () => {
   describe('with the default context', () => {
-    let built: Built;
+    let app: Synthesized;
 
     beforeAll(() => {
-      built = createRampartApp({ context: SKIP_BUNDLING }, WITHOUT_CHECKS);
+      app = synthesize({});
     });
 
     it('tells every function of every stack the default From address and app URL', () => {
-      const fns = functionsOf(built);
+      const fns = functionsOf(app);
       expect(fns.length).toBeGreaterThan(0);
       for (const { id, env } of fns) {
         expect(env[PlatformEnv.mailFrom], id).toBe(DEFAULT_MAIL.from);
@@ -76,21 +87,20 @@ describe('mail wiring', () => {
     });
 
     it('lets the identity function send, with exactly ses:SendEmail on the identity and only from the From address', () => {
-      expect(built.api.functions.has('identity')).toBe(true);
-      expect(sesOfDomain(built, 'identity')).toEqual([sendMailStatement(DEFAULT_MAIL.from, DEFAULT_MAIL.identity)]);
+      expect(app.built.api.functions.has('identity')).toBe(true);
+      expect(sesOfDomain(app, 'identity')).toEqual([sendMailStatement(DEFAULT_MAIL.from, DEFAULT_MAIL.identity)]);
     });
 
     it('gives an SES statement to exactly the functions of domains with the sendMail capability', () => {
-      for (const [domain, fn] of built.api.functions) {
-        const t = Template.fromStack(built.api);
-        const ses = statementsOfRole(t, built.api.getLogicalId(fn.role.node.defaultChild as never)).filter(isSes);
-        expect(ses, domain).toHaveLength(capabilitiesOf(domain).includes('sendMail') ? 1 : 0);
+      for (const domain of app.built.api.functions.keys()) {
+        expect(sesOfDomain(app, domain), domain).toHaveLength(capabilitiesOf(domain).includes('sendMail') ? 1 : 0);
       }
-      expect(sesOfDomain(built, 'platform')).toEqual([]);
+      expect(sesOfDomain(app, 'platform')).toEqual([]);
+      for (const { id, ses } of functionsOf(app)) expect(ses.length, id).toBeLessThanOrEqual(1);
     });
 
     it('allows no other SES action, and none on a wildcard resource, anywhere', () => {
-      const ses = [built.data, built.events, built.api].flatMap((s) => identityStatements(Template.fromStack(s))).filter(isSes);
+      const ses = app.templates.flatMap(identityStatements).filter(isSes);
       expect(ses.length).toBeGreaterThan(0);
       for (const statement of ses) {
         expect(actionsOf(statement)).toEqual([...SesActions.sendEmail]);
@@ -100,38 +110,39 @@ describe('mail wiring', () => {
     });
 
     it('warns that mail and links are not configured', () => {
-      const annotations = Annotations.fromStack(built.api);
+      const annotations = Annotations.fromStack(app.built.api);
       annotations.hasWarning('*', Match.stringLikeRegexp('mailFrom'));
       annotations.hasWarning('*', Match.stringLikeRegexp('appUrl'));
     });
   });
 
   describe('configured with -c mailFrom=… -c mailIdentity=… -c appUrl=…', () => {
-    const context = { ...SKIP_BUNDLING, mailFrom: 'auth@mail.acme.test', mailIdentity: 'mail.acme.test', appUrl: 'https://console.acme.test' };
-    let built: Built;
+    const context = { mailFrom: 'auth@mail.acme.test', mailIdentity: 'mail.acme.test', appUrl: 'https://console.acme.test' };
+    let app: Synthesized;
+    let addressIdentity: Synthesized;
 
     beforeAll(() => {
-      built = createRampartApp({ context }, WITHOUT_CHECKS);
+      app = synthesize(context);
+      addressIdentity = synthesize({ ...context, mailIdentity: 'auth@mail.acme.test' });
     });
 
     it('tells every function the configured From address and app URL', () => {
-      for (const { id, env } of functionsOf(built)) {
+      for (const { id, env } of functionsOf(app)) {
         expect(env[PlatformEnv.mailFrom], id).toBe('auth@mail.acme.test');
         expect(env[PlatformEnv.appUrl], id).toBe('https://console.acme.test');
       }
     });
 
     it('grants sending on the configured identity from the configured address', () => {
-      expect(sesOfDomain(built, 'identity')).toEqual([sendMailStatement('auth@mail.acme.test', 'mail.acme.test')]);
+      expect(sesOfDomain(app, 'identity')).toEqual([sendMailStatement('auth@mail.acme.test', 'mail.acme.test')]);
     });
 
     it('accepts an address identity that is the From address itself', () => {
-      const app = createRampartApp({ context: { ...context, mailIdentity: 'auth@mail.acme.test' } }, WITHOUT_CHECKS);
-      expect(sesOfDomain(app, 'identity')).toEqual([sendMailStatement('auth@mail.acme.test', 'auth@mail.acme.test')]);
+      expect(sesOfDomain(addressIdentity, 'identity')).toEqual([sendMailStatement('auth@mail.acme.test', 'auth@mail.acme.test')]);
     });
 
     it('does not warn about mail or links', () => {
-      expect(Annotations.fromStack(built.api).findWarning('*', Match.stringLikeRegexp('mailFrom|appUrl'))).toEqual([]);
+      expect(Annotations.fromStack(app.built.api).findWarning('*', Match.stringLikeRegexp('mailFrom|appUrl'))).toEqual([]);
     });
 
     it.each([
@@ -147,7 +158,7 @@ describe('mail wiring', () => {
       ['an app URL with a query', { appUrl: 'https://console.acme.test?x=1' }],
       ['an app URL with credentials', { appUrl: 'https://user:pw@console.acme.test' }],
     ])('stops the synth for %s', (_, override) => {
-      expect(() => createRampartApp({ context: { ...context, ...override } }, WITHOUT_CHECKS)).toThrow(/mailFrom|mailIdentity|appUrl/);
+      expect(() => createRampartApp({ context: { ...SKIP_BUNDLING, ...context, ...override } }, WITHOUT_CHECKS)).toThrow(/mailFrom|mailIdentity|appUrl/);
     });
   });
 
@@ -162,30 +173,37 @@ describe('mail wiring', () => {
       }
     });
 
-    it('grants an event consumer of a domain with sendMail the same statement, and others none', () => {
-      const app = new App({ context: SKIP_BUNDLING });
-      const data = new DataStack(app, 'Data', { stage: 'test' });
-      const mail = new MailSender({ from: 'notify@acme.test', identity: 'acme.test' });
-      // The fixture consumer's domain is not a route domain, hence the cast.
-      const withMail = { audit: ['sendMail'] } as unknown as DomainCapabilityMap;
-      const stack = (id: string, capabilities: DomainCapabilityMap) =>
-        new EventsStack(app, id, {
-          stage: 'test',
-          table: data.table,
-          rootKey: data.rootKey,
-          version: '0.0.0-test',
-          mail,
-          appUrl: DEFAULT_APP_URL,
-          rules: [{ name: 'AuditRecordedToAudit', eventTypes: ['audit.recorded'], consumer: { domain: 'audit' } }],
-          functionsDir: FIXTURE_FUNCTIONS,
-          capabilities,
-        });
-      const grantedStack = stack('Granted', withMail);
-      const plainStack = stack('Plain', DomainCapabilities);
-      const granted = Template.fromStack(grantedStack);
-      const plain = Template.fromStack(plainStack);
-      expect(identityStatements(granted).filter(isSes)).toEqual([sendMailStatement('notify@acme.test', 'acme.test')]);
-      expect(identityStatements(plain).filter(isSes)).toEqual([]);
+    describe('for event consumers', () => {
+      let granted: Template;
+      let plain: Template;
+
+      beforeAll(() => {
+        const app = new App({ context: SKIP_BUNDLING });
+        const data = new DataStack(app, 'Data', { stage: 'test' });
+        const mail = new MailSender({ from: 'notify@acme.test', identity: 'acme.test' });
+        const stack = (id: string, capabilities: DomainCapabilityMap) =>
+          new EventsStack(app, id, {
+            stage: 'test',
+            table: data.table,
+            rootKey: data.rootKey,
+            version: '0.0.0-test',
+            mail,
+            appUrl: DEFAULT_APP_URL,
+            rules: [{ name: 'AuditRecordedToAudit', eventTypes: ['audit.recorded'], consumer: { domain: 'audit' } }],
+            functionsDir: FIXTURE_FUNCTIONS,
+            capabilities,
+          });
+        // The fixture consumer's domain is not a route domain, hence the cast.
+        const grantedStack = stack('Granted', { audit: ['sendMail'] } as unknown as DomainCapabilityMap);
+        const plainStack = stack('Plain', DomainCapabilities);
+        granted = Template.fromStack(grantedStack);
+        plain = Template.fromStack(plainStack);
+      });
+
+      it('grants the consumer of a domain with sendMail the same statement, and others none', () => {
+        expect(identityStatements(granted).filter(isSes)).toEqual([sendMailStatement('notify@acme.test', 'acme.test')]);
+        expect(identityStatements(plain).filter(isSes)).toEqual([]);
+      });
     });
   });
 });
