@@ -32,11 +32,6 @@ export interface ApiStackProps extends StackProps {
    * @default DomainCapabilities (lib/capabilities.ts)
    */
   readonly capabilities?: DomainCapabilityMap;
-  /**
-   * Directory holding `<domain>/handler.ts`.
-   * @default the repository's functions/ directory
-   */
-  readonly functionsDir?: string;
 }
 
 /** The domain that answers unknown paths and methods (404/405). */
@@ -62,7 +57,6 @@ export class ApiStack extends Stack {
     const routes = props.routes ?? routeTable;
     const platform = { table: props.table, rootKey: props.rootKey, bus: props.bus, version: props.version, mail: props.mail, appUrl: props.appUrl };
     const capabilities = props.capabilities ?? DomainCapabilities;
-    const functionsDir = props.functionsDir ? { functionsDir: props.functionsDir } : {};
 
     const domains = new Set<Domain>([FALLBACK_DOMAIN, ...routes.map((route) => route.domain)]);
     const functions = new Map<Domain, DomainFunction>();
@@ -76,7 +70,6 @@ export class ApiStack extends Stack {
           platform,
           nativeModules,
           capabilities: capabilitiesOf(domain, capabilities),
-          ...functionsDir,
         }),
       );
     }
