@@ -57,8 +57,9 @@ export async function checkSecondFactor(ctx: AnyRouteContext, user: UserRecord, 
   const factor = await loadFactor(ctx, user.userId);
   if (!factor || factor.status !== 'active') throw new InvalidMfaCodeError();
   const trimmed = code.trim();
-  if (SIX_DIGITS.test(trimmed)) {
-    const result = verifyTotp(await openSecret(ctx, user.userId, factor), trimmed, { now: now.getTime(), lastUsedStep: factor.lastUsedStep });
+  const digits = trimmed.replace(/\s+/g, '');
+  if (SIX_DIGITS.test(digits)) {
+    const result = verifyTotp(await openSecret(ctx, user.userId, factor), digits, { now: now.getTime(), lastUsedStep: factor.lastUsedStep });
     if (!result.ok) throw new InvalidMfaCodeError();
     return { method: 'totp' as const, writes: [factorWrite(user.userId, { ...factor, lastUsedStep: result.step })] };
   }

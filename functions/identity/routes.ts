@@ -9,6 +9,12 @@ import { MeView } from './users';
 const Password = z.string().min(1).max(1024);
 const Name = z.string().trim().min(1).max(100);
 const TotpOrRecoveryCode = z.string().trim().min(6).max(32);
+/** Authenticator apps show codes as `123 456`: spaces are not part of the code. */
+const TotpCode = z
+  .string()
+  .max(16)
+  .transform((code) => code.replace(/\s+/g, ''))
+  .pipe(z.string().regex(/^\d{6}$/, 'A 6-digit code.'));
 
 const Tokens = z.object({
   tokenType: z.literal('Bearer'),
@@ -216,7 +222,7 @@ export const activateTotp = defineRoute({
   summary: 'Turns two-factor on with a first code; returns 10 single-use recovery codes, once',
   auth: { kind: 'authenticated' },
   rateLimit: 'sensitive',
-  request: { body: z.object({ code: z.string().trim().regex(/^\d{6}$/) }) },
+  request: { body: z.object({ code: TotpCode }) },
   success: { status: 200, description: 'Two-factor is on', schema: z.object({ recoveryCodes: z.array(z.string()) }) },
   errors: [400, 401, 409, 429],
 });

@@ -539,3 +539,15 @@ describe('two-factor authentication (TOTP) over HTTP', () => {
     });
   });
 });
+
+describe('codes as authenticator apps show them', () => {
+  it('accepts a TOTP code with a space in the middle, at login and when turning two-factor off', async () => {
+    const user = await mfaUser();
+    const spaced = (code: string) => `${code.slice(0, 3)} ${code.slice(3)}`;
+    const login = await secondStep(user, await passwordStep(user), spaced(codeAt(user.secret)));
+    expect(login.status, login.text).toBe(200);
+    advance(STEP_MS);
+    const off = await user.api.request('DELETE', '/v1/auth/mfa/totp', { body: { code: spaced(codeAt(user.secret)) }, headers: bearer(login.json.accessToken) });
+    expect(off.status, off.text).toBe(204);
+  });
+});
