@@ -1,27 +1,16 @@
 import { Stack, type StackProps } from 'aws-cdk-lib';
-import type * as events from 'aws-cdk-lib/aws-events';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import type { Domain, Route } from '../functions/kernel/http/route';
 import { routeTable } from '../functions/routes';
 import { capabilitiesOf, DomainCapabilities, type DomainCapabilityMap } from './capabilities';
-import { DomainFunction } from './constructs/domain-function';
-import type { RampartTable } from './constructs/rampart-table';
+import { DomainFunction, type PlatformResources } from './constructs/domain-function';
 import { RampartRestApi } from './constructs/rest-api';
-import type { RootKey } from './constructs/root-key';
 import { RegionalWebAcl } from './constructs/web-acl';
-import type { MailSender } from './mail-sender';
 
-export interface ApiStackProps extends StackProps {
+/** The API stack is wired to the same platform resources as each of its functions. */
+export interface ApiStackProps extends StackProps, PlatformResources {
   readonly stage: string;
-  readonly table: RampartTable;
-  readonly rootKey: RootKey;
-  readonly bus: events.IEventBus;
-  readonly version: string;
-  /** The SES identity and From address of outgoing mail. */
-  readonly mail: MailSender;
-  /** The web app's public URL, which links in mail start with. */
-  readonly appUrl: string;
   /**
    * The endpoints to serve.
    * @default routeTable (functions/routes.ts)
@@ -55,7 +44,7 @@ export class ApiStack extends Stack {
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
     const routes = props.routes ?? routeTable;
-    const platform = { table: props.table, rootKey: props.rootKey, bus: props.bus, version: props.version, mail: props.mail, appUrl: props.appUrl };
+    const platform: PlatformResources = { table: props.table, rootKey: props.rootKey, bus: props.bus, version: props.version, mail: props.mail, appUrl: props.appUrl };
     const capabilities = props.capabilities ?? DomainCapabilities;
 
     const domains = new Set<Domain>([FALLBACK_DOMAIN, ...routes.map((route) => route.domain)]);

@@ -1,5 +1,4 @@
-import { createHash, randomBytes, randomInt } from 'node:crypto';
-import { request } from 'node:http';
+import { createHash, randomBytes } from 'node:crypto';
 import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it, vi } from 'vitest';
 import { base32Decode, timeStep, totp } from '../../functions/identity/totp';
@@ -7,7 +6,7 @@ import { verifyAuditChain } from '../../functions/kernel/audit/verifier';
 import { RateLimitPolicies } from '../../functions/kernel/rate-limit/policies';
 import { Keys } from '../../functions/kernel/storage/keys';
 import { bearer, signUpVerifiedUser, tokenFromMail, type TestUser } from '../support/identity';
-import { startTestApi, type TestApi, type TestResponse } from '../support/platform';
+import { httpRequest, randomLoopbackIp, startTestApi, type TestApi, type TestResponse } from '../support/platform';
 
 /**
  * The two-factor journey over real HTTP: enrolment, login with a TOTP or recovery code, turning it
@@ -48,40 +47,13 @@ const advance = (ms: number) => vi.setSystemTime(Date.now() + ms);
 
 // --- HTTP from a loopback address of the test's own -------------------------------------------
 
-function requestFrom(localAddress: string, method: string, path: string, init: { body?: unknown; headers?: Record<string, string> } = {}): Promise<TestResponse> {
-  const headers: Record<string, string> = { 'user-agent': 'vitest', ...(init.headers ?? {}) };
-  const body = init.body === undefined ? undefined : JSON.stringify(init.body);
-  if (body !== undefined) {
-    headers['content-type'] = 'application/json';
-    headers['content-length'] = String(Buffer.byteLength(body));
-  }
-  return new Promise((resolve, reject) => {
-    const req = request(`${api.url}${path}`, { method, headers, localAddress }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('error', reject);
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let json: unknown;
-        try {
-          json = text ? JSON.parse(text) : undefined;
-        } catch {
-          json = undefined;
-        }
-        const responseHeaders = new Headers();
-        for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) responseHeaders.set(k, Array.isArray(v) ? v.join(', ') : v);
-        resolve({ status: res.statusCode ?? 0, headers: responseHeaders, text, json });
-      });
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
 /** The test API as seen from a fresh loopback address (a rate-limit subject no other test shares). */
 function client(): TestApi {
-  const localAddress = `127.${randomInt(1, 255)}.${randomInt(0, 256)}.${randomInt(1, 255)}`;
-  return { ...api, request: (method, path, init = {}) => requestFrom(localAddress, method, path, init) };
+  const sourceIp = randomLoopbackIp();
+  return {
+    ...api,
+    request: (method, path, init = {}) => httpRequest(api.url, method, path, { ...init, sourceIp, headers: { 'user-agent': 'vitest', ...(init.headers ?? {}) } }),
+  };
 }
 
 // --- codes ------------------------------------------------------------------------------------
