@@ -7,7 +7,9 @@ const REQUEST_ID = /^[A-Za-z0-9-]{8,128}$/;
 
 /**
  * Gives every request an id (API Gateway's, else Lambda's, else a fresh one), puts it on every log
- * line of the invocation and on the response as `x-request-id`, errors included.
+ * line of the invocation and on the response as `x-request-id`, errors included, and logs one line
+ * per request when it completes (status and duration). At DEBUG it also logs the incoming request:
+ * the redaction layer, not this code, keeps credentials and bodies out of that line.
  */
 export const requestContext = (opts: { logger: Logger }): MiddlewareObj => {
   const before = (request: ApiRequest) => {
@@ -21,9 +23,18 @@ export const requestContext = (opts: { logger: Logger }): MiddlewareObj => {
     });
     // Lambda's own fields (function name, cold start, Lambda request id) when there is a context.
     if (request.context?.functionName) request.internal.logger.addContext(request.context);
+    request.internal.startedAt = performance.now();
+    const { path, headers, queryStringParameters, body } = request.event;
+    request.internal.logger.debug('Request received', { path, headers, query: queryStringParameters, body });
   };
-  const stamp = (request: ApiRequest) => {
+  const complete = (request: ApiRequest) => {
     if (request.internal.requestId) setHeaders(request, { 'x-request-id': request.internal.requestId });
+    const started = request.internal.startedAt;
+    request.internal.logger?.info('Request completed', {
+      status: request.response?.statusCode,
+      durationMs: started === undefined ? undefined : Math.round(performance.now() - started),
+      ...(request.internal.principal ? { principalType: request.internal.principal.type } : {}),
+    });
   };
-  return { before, after: stamp, onError: stamp } as MiddlewareObj;
+  return { before, after: complete, onError: complete } as MiddlewareObj;
 };

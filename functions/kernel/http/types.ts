@@ -7,6 +7,8 @@ import type { Route } from './route';
 /** What the pipeline learns about a request as it goes; middlewares read and fill it. */
 export interface ApiState extends Record<string, unknown> {
   requestId?: string;
+  /** `performance.now()` when the request entered the pipeline. */
+  startedAt?: number;
   /** The domain logger with this request's id on every line. */
   logger?: Logger;
   route?: Route;
