@@ -1,11 +1,12 @@
 import { assertRouteTable, type Route } from './kernel/http/route';
 import { identityRoutes } from './identity/routes';
+import { orgRoutes } from './orgs/routes';
 import { platformRoutes } from './platform/routes';
 
 /**
  * The route table: every endpoint of the API, declared once. It feeds the domain functions'
  * routers, the CDK REST API, the local gateway and the OpenAPI document.
  */
-export const routeTable: readonly Route[] = [...platformRoutes, ...identityRoutes];
+export const routeTable: readonly Route[] = [...platformRoutes, ...identityRoutes, ...orgRoutes];
 
 assertRouteTable(routeTable);

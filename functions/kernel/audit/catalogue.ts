@@ -8,6 +8,9 @@ import { z } from 'zod';
 export const sessionHash = (sessionId: string): string => createHash('sha256').update(sessionId, 'utf8').digest('hex');
 const sessionHashSchema = z.string().regex(/^[0-9a-f]{64}$/, 'a session is recorded by sessionHash(sessionId)');
 
+/** A signing key is recorded by its kid: a public identifier (it is in every token header and the JWKS). */
+const signingKeyIdSchema = z.string().regex(/^k_[A-Za-z0-9_-]{16}$/, 'a signing key is recorded by its kid');
+
 /**
  * The closed catalogue of audited actions, each with the schema of its metadata. Metadata holds
  * identifiers and facts only (never a secret value, token, password or PII): schemas are strict, so
@@ -27,8 +30,16 @@ export const AuditActions = {
   'user.profile_updated': z.strictObject({ fields: z.array(z.enum(['name'])).min(1) }),
   'user.password_reset_requested': z.strictObject({}),
   'user.recovery_code_used': z.strictObject({ remaining: z.number().int().min(0) }),
+  // Organizations (org:<id> scope).
+  'org.created': z.strictObject({}),
+  'org.updated': z.strictObject({ fields: z.array(z.enum(['name'])).min(1) }),
+  'org.deleted': z.strictObject({}),
+  'member.added': z.strictObject({ role: z.enum(['owner', 'admin', 'developer', 'viewer']), via: z.enum(['creation', 'invitation']) }),
+  'member.role_changed': z.strictObject({ from: z.enum(['owner', 'admin', 'developer', 'viewer']), to: z.enum(['owner', 'admin', 'developer', 'viewer']) }),
+  'member.removed': z.strictObject({ role: z.enum(['owner', 'admin', 'developer', 'viewer']) }),
   // Platform scope.
   'platform.audit_verified': z.strictObject({ scope: z.string().max(200), ok: z.boolean(), checked: z.number().int().min(0) }),
+  'platform.signing_key_rotated': z.strictObject({ kid: signingKeyIdSchema, previousKid: signingKeyIdSchema.optional() }),
 } as const;
 
 export type AuditAction = keyof typeof AuditActions;

@@ -28,3 +28,12 @@ export const orgPartition = (scope: OrgScope): string => `${KeyPrefix.org}${scop
 export function orgItemKey(scope: OrgScope, ...parts: string[]): { pk: string; sk: string } {
   return { pk: orgPartition(scope), sk: parts.map(keyPart).join('#') };
 }
+
+/** Keys of tenant entities, all under the organization's partition: one GetItem proves ownership. */
+export const TenantKeys = {
+  org: (scope: OrgScope) => orgItemKey(scope, 'ORG'),
+  member: (scope: OrgScope, userId: string) => orgItemKey(scope, 'MEMBER', userId),
+  project: (scope: OrgScope, projectId: string) => orgItemKey(scope, 'PROJECT', projectId),
+  /** Services sort under their project (`SERVICE#<projectId>#<serviceId>`), apart from projects. */
+  service: (scope: OrgScope, projectId: string, serviceId: string) => orgItemKey(scope, 'SERVICE', projectId, serviceId),
+} as const;

@@ -1,6 +1,7 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { z } from 'zod';
+import { requireOrg, requireResources, type OrgAccess } from '../auth/authorize';
 import type { Principal } from '../auth/principal';
 import { NotFoundError, MethodNotAllowedError } from '../errors';
 import type { Logger } from '../logging/logger';
@@ -27,6 +28,11 @@ export interface RouteContext<R extends Route = Route> {
   readonly requestId: string;
   /** Present on every non-public route: the pipeline refuses the request before the route otherwise. */
   readonly principal: R['auth'] extends { kind: 'public' } ? undefined : Principal;
+  /**
+   * On routes that need a permission: the organization the caller was authorized for (every tenant
+   * key is built from it) and the caller's role there.
+   */
+  readonly org: R['auth'] extends { kind: 'permission' } ? OrgAccess : undefined;
   readonly sourceIp: string;
   readonly userAgent: string | undefined;
   readonly platform: Platform;
@@ -34,7 +40,7 @@ export interface RouteContext<R extends Route = Route> {
 }
 
 /** A route context whatever the route's requirement: for helpers shared by public and private routes. */
-export type AnyRouteContext = Omit<RouteContext, 'principal'> & { readonly principal: Principal | undefined };
+export type AnyRouteContext = Omit<RouteContext, 'principal' | 'org'> & { readonly principal: Principal | undefined; readonly org: OrgAccess | undefined };
 
 export interface RouteResult<R extends Route> {
   readonly body: z.input<R['success']['schema']>;
@@ -96,6 +102,17 @@ export function createApiHandler(options: ApiHandlerOptions) {
     request.internal.principal = await platform().authenticate({ authorization: header(request.event, 'authorization') });
   };
 
+  // Routes that need a permission: the caller's organization, role and the resources in the path,
+  // checked after validation (so ids are well formed) and before any implementation runs.
+  const authorize = async (request: ApiRequest) => {
+    const route = request.internal.route;
+    if (route?.auth.kind !== 'permission') return;
+    const params = request.internal.input?.params ?? {};
+    const access = await requireOrg(platform().table, request.internal.principal!, String(params.orgId), route.auth.permission);
+    await requireResources(platform().table, access.scope, params);
+    request.internal.org = access;
+  };
+
   // The handler gets only (event, context); the pipeline's state reaches it keyed by the event object,
   // which is unique per invocation (the local gateway serves concurrent requests in one process).
   const states = new WeakMap<APIGatewayProxyEvent, ApiState>();
@@ -109,14 +126,18 @@ export function createApiHandler(options: ApiHandlerOptions) {
     const route = state.route;
     const bound = implementations.get(route.id)!;
     const input = state.input;
-    const result = await bound.implementation(input as RouteInput<Route>, {
+    // The pipeline guarantees what the route's requirement promises (principal, org), so the
+    // context is built once, untyped by route, and handed to the implementation as its own.
+    const context: AnyRouteContext = {
       requestId: state.requestId,
-      principal: state.principal as Principal,
+      principal: state.principal,
+      org: state.org,
       sourceIp: event.requestContext?.identity?.sourceIp ?? 'unknown',
       userAgent: header(event, 'user-agent'),
       platform: platform(),
       logger: state.logger ?? logger,
-    });
+    };
+    const result = await bound.implementation(input as RouteInput<Route>, context as unknown as RouteContext<Route>);
     const status = route.success.status;
     // Parsing the result strips any field the schema does not declare: nothing leaves by accident.
     const body = status === 204 ? '' : JSON.stringify(route.success.schema.parse(result.body));
@@ -137,6 +158,7 @@ export function createApiHandler(options: ApiHandlerOptions) {
     .use(rateLimit())
     .use(jsonBody())
     .use(validateRequest())
+    .use({ before: authorize } as middy.MiddlewareObj)
     .use({ before: handOver } as middy.MiddlewareObj);
   return handler.handler(router);
 }

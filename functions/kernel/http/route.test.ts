@@ -26,7 +26,10 @@ describe('route', () => {
       expect(() => defineRoute(withoutAuth)).toThrow(/authorization/);
       // @ts-expect-error only the three kinds exist
       expect(() => defineRoute({ ...base, auth: { kind: 'anyone' } })).toThrow(/authorization/);
-      expect(() => defineRoute({ ...base, auth: { kind: 'permission', permission: '' } })).toThrow(/permission/);
+      // @ts-expect-error permissions come from the matrix
+      expect(() => defineRoute({ ...base, auth: { kind: 'permission', permission: 'org:anything' } })).toThrow(/permission/);
+      // A permission is held in an organization: the path must name it.
+      expect(() => defineRoute({ ...base, auth: { kind: 'permission', permission: 'org:read' } })).toThrow(/orgId/);
     });
 
     it('requires a rate-limit class', () => {

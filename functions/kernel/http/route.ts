@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Permissions, type Permission } from '../auth/permissions';
 
 /**
  * A route declares everything about one endpoint. The route table built from these drives the
@@ -9,7 +10,7 @@ export const HttpMethods = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 export type HttpMethod = (typeof HttpMethods)[number];
 
 /** The Lambda functions, one per domain. `platform` also answers unknown paths (404/405). */
-export const Domains = ['platform', 'identity'] as const;
+export const Domains = ['platform', 'identity', 'orgs', 'projects', 'audit'] as const;
 export type Domain = (typeof Domains)[number];
 
 /**
@@ -21,7 +22,7 @@ export type Domain = (typeof Domains)[number];
 export type AuthRequirement =
   | { readonly kind: 'public' }
   | { readonly kind: 'authenticated' }
-  | { readonly kind: 'permission'; readonly permission: string };
+  | { readonly kind: 'permission'; readonly permission: Permission };
 
 export const RateLimitClasses = ['auth', 'sensitive', 'general', 'action', 'upload'] as const;
 export type RateLimitClass = (typeof RateLimitClasses)[number];
@@ -78,7 +79,10 @@ export function defineRoute<
   if (!auth || !['public', 'authenticated', 'permission'].includes(auth.kind)) {
     throw new Error(`${where}: declares no authorization requirement`);
   }
-  if (auth.kind === 'permission' && !auth.permission) throw new Error(`${where}: permission requirement names no permission`);
+  if (auth.kind === 'permission' && !Permissions.includes(auth.permission)) throw new Error(`${where}: permission requirement names no known permission`);
+  if (auth.kind === 'permission' && !pathParameterNames(spec.path).includes('orgId')) {
+    throw new Error(`${where}: a permission is held in an organization, so the path must name {orgId}`);
+  }
   if (!RateLimitClasses.includes(spec.rateLimit)) throw new Error(`${where}: declares no rate-limit class`);
   if (!HttpMethods.includes(spec.method)) throw new Error(`${where}: unsupported method`);
   if (!PATH.test(spec.path)) throw new Error(`${where}: invalid path ${spec.path}`);

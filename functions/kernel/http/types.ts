@@ -1,5 +1,6 @@
 import type { Request } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { OrgAccess } from '../auth/authorize';
 import type { Principal } from '../auth/principal';
 import type { Logger } from '../logging/logger';
 import type { Route } from './route';
@@ -14,6 +15,8 @@ export interface ApiState extends Record<string, unknown> {
   route?: Route;
   /** Established by the authentication step on every non-public route. */
   principal?: Principal;
+  /** Established by the authorization step on routes that need a permission. */
+  org?: OrgAccess;
   /** The JSON body, parsed but not yet validated. */
   json?: unknown;
   input?: { params: Record<string, unknown>; query: Record<string, unknown>; body: unknown };

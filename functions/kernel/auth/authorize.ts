@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import { ForbiddenError, NotFoundError } from '../errors';
+import type { Table } from '../storage/table';
+import { mintOrgScope, TenantKeys, type OrgScope } from './org-scope';
+import { roleAllows, Roles, type Permission, type Role } from './permissions';
+import type { Principal } from './principal';
+
+/** A person's place in an organization, at `ORG#<orgId>` / `MEMBER#<userId>`. */
+export const MembershipRecord = z.object({
+  orgId: z.string(),
+  userId: z.string(),
+  role: z.enum(Roles),
+  joinedAt: z.string(),
+  version: z.number(),
+});
+export type MembershipRecord = z.output<typeof MembershipRecord>;
+
+export interface OrgAccess {
+  readonly scope: OrgScope;
+  readonly role: Role;
+}
+
+const NO_SUCH_ORG = 'No such organization.';
+
+/**
+ * The first link of the authorization chain: is the principal part of this organization, and does
+ * its role hold the permission? An organization the principal is not part of does not exist for it
+ * (404, never 403, so ids cannot be probed); a role too low is a 403. On success it mints the
+ * `OrgScope` every tenant key is built from.
+ */
+export async function requireOrg(table: Table, principal: Principal, orgId: string, permission: Permission): Promise<OrgAccess> {
+  let scope: OrgScope;
+  try {
+    scope = mintOrgScope(orgId);
+  } catch {
+    throw new NotFoundError(NO_SUCH_ORG);
+  }
+  let role: Role;
+  if (principal.type === 'user') {
+    // Read on every request, consistently: removing a member ends their access at once.
+    const membership = await table.get(TenantKeys.member(scope, principal.userId), MembershipRecord, { consistent: true });
+    if (!membership) throw new NotFoundError(NO_SUCH_ORG);
+    role = membership.role;
+  } else {
+    // An API key belongs to one organization; its role is checked by the authenticator.
+    if (principal.orgId !== orgId) throw new NotFoundError(NO_SUCH_ORG);
+    throw new ForbiddenError('API keys are not accepted on this route yet.');
+  }
+  if (!roleAllows(role, permission)) throw new ForbiddenError(`Your role (${role}) does not allow ${permission}.`);
+  return { scope, role };
+}
+
+const Existing = z.looseObject({});
+
+/**
+ * The next links: a `{projectId}` in the path must be a project of this organization, and a
+ * `{serviceId}` a service of that project. The keys contain the organization and the project, so
+ * a foreign id finds nothing (404): ownership needs no separate check a handler could skip.
+ */
+export async function requireResources(table: Table, scope: OrgScope, params: Readonly<Record<string, unknown>>): Promise<void> {
+  const projectId = typeof params.projectId === 'string' ? params.projectId : undefined;
+  const serviceId = typeof params.serviceId === 'string' ? params.serviceId : undefined;
+  if (projectId === undefined) return;
+  const exists = async (key: { pk: string; sk: string } | undefined) => key !== undefined && (await table.get(key, Existing, { consistent: true })) !== undefined;
+  const keyOrUndefined = <T,>(build: () => T): T | undefined => {
+    try {
+      return build();
+    } catch {
+      return undefined;
+    }
+  };
+  if (!(await exists(keyOrUndefined(() => TenantKeys.project(scope, projectId))))) throw new NotFoundError('No such project.');
+  if (serviceId !== undefined && !(await exists(keyOrUndefined(() => TenantKeys.service(scope, projectId, serviceId))))) {
+    throw new NotFoundError('No such service.');
+  }
+}

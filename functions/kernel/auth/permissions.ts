@@ -1,0 +1,57 @@
+/**
+ * The one permission matrix: which organization role may do what. Every route that touches an
+ * organization names the permission it needs; `roleAllows` is the only function that decides.
+ * docs/authorization.md shows the same table.
+ */
+
+export const Roles = ['owner', 'admin', 'developer', 'viewer'] as const;
+export type Role = (typeof Roles)[number];
+
+/** Higher rank, more power; a principal never grants or holds above its own rank. */
+export const RoleRank: Readonly<Record<Role, number>> = { viewer: 1, developer: 2, admin: 3, owner: 4 };
+
+export const Permissions = [
+  'org:read',
+  'org:update',
+  'org:delete',
+  'members:read',
+  'members:manage',
+  'invitations:manage',
+  'apikeys:read',
+  'apikeys:manage',
+  'projects:read',
+  'projects:create',
+  'projects:update',
+  'projects:delete',
+  'services:read',
+  'services:write',
+  'services:delete',
+  'audit:read',
+] as const;
+export type Permission = (typeof Permissions)[number];
+
+const READ: Permission[] = ['org:read', 'members:read', 'projects:read', 'services:read'];
+const BUILD: Permission[] = ['projects:create', 'projects:update', 'services:write', 'services:delete'];
+const ADMINISTER: Permission[] = ['org:update', 'members:manage', 'invitations:manage', 'apikeys:read', 'apikeys:manage', 'projects:delete', 'audit:read'];
+
+/**
+ * The matrix. `admin` is not `owner`: it cannot delete the organization, and (checked by the
+ * member rules) cannot grant, demote or remove owners or admins.
+ */
+export const RolePermissions: Readonly<Record<Role, ReadonlySet<Permission>>> = {
+  viewer: new Set(READ),
+  developer: new Set([...READ, ...BUILD]),
+  admin: new Set([...READ, ...BUILD, ...ADMINISTER]),
+  owner: new Set([...READ, ...BUILD, ...ADMINISTER, 'org:delete']),
+};
+
+export const roleAllows = (role: Role, permission: Permission): boolean => RolePermissions[role].has(permission);
+
+/** The lowest role that holds a permission (for messages and the generated tests). */
+export function minimumRole(permission: Permission): Role {
+  const role = [...Roles].reverse().find((r) => roleAllows(r, permission));
+  if (!role) throw new Error(`no role holds ${permission}`);
+  return role;
+}
+
+export const isRole = (value: string): value is Role => (Roles as readonly string[]).includes(value);

@@ -1,0 +1,121 @@
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { MembershipRecord } from '../kernel/auth/authorize';
+import { mintOrgScope, orgPartition, TenantKeys, type OrgScope } from '../kernel/auth/org-scope';
+import type { Role } from '../kernel/auth/permissions';
+import { Keys } from '../kernel/storage/keys';
+import { Writes, type Table, type TransactWrite } from '../kernel/storage/table';
+
+/** An organization, at `ORG#<orgId>` / `ORG`. */
+export const OrgRecord = z.object({
+  orgId: z.string(),
+  name: z.string(),
+  createdAt: z.string(),
+  createdBy: z.string(),
+  updatedAt: z.string(),
+  version: z.number(),
+});
+export type OrgRecord = z.output<typeof OrgRecord>;
+
+export const OrgView = z.object({ orgId: z.string(), name: z.string(), createdAt: z.string(), updatedAt: z.string() });
+export const orgView = (o: OrgRecord): z.output<typeof OrgView> => ({ orgId: o.orgId, name: o.name, createdAt: o.createdAt, updatedAt: o.updatedAt });
+
+const newOrgId = () => `o_${randomBytes(16).toString('hex')}`;
+
+/**
+ * A new organization and its first owner. Minting the scope here is the one place outside the
+ * authorization chain that may do so: nobody can be authorized for an organization that does not
+ * exist yet, and its creator is by definition its owner.
+ */
+export function createOrgWrites(name: string, ownerId: string, now: Date): { scope: OrgScope; org: OrgRecord; writes: TransactWrite[] } {
+  const scope = mintOrgScope(newOrgId());
+  const at = now.toISOString();
+  const org = { orgId: scope.orgId, name, createdAt: at, createdBy: ownerId, updatedAt: at, version: 1 };
+  const { version: _v, ...orgItem } = org;
+  return {
+    scope,
+    org,
+    writes: [Writes.putVersioned({ ...TenantKeys.org(scope), ...orgItem }, 0), membershipWrite(scope, ownerId, 'owner', now)],
+  };
+}
+
+/** A membership is listed under its user through gsi1 (`USER#<userId>` / `ORG#<orgId>`). */
+export const memberIndexKeys = (scope: OrgScope, userId: string) => ({ gsi1pk: Keys.userPartition(userId), gsi1sk: orgPartition(scope) });
+
+/** A new membership. */
+export function membershipWrite(scope: OrgScope, userId: string, role: Role, now: Date): TransactWrite {
+  return Writes.putVersioned({ ...TenantKeys.member(scope, userId), orgId: scope.orgId, userId, role, joinedAt: now.toISOString(), ...memberIndexKeys(scope, userId) }, 0);
+}
+
+export async function getOrg(table: Table, scope: OrgScope): Promise<OrgRecord | undefined> {
+  return table.get(TenantKeys.org(scope), OrgRecord, { consistent: true });
+}
+
+export function updateOrgWrite(scope: OrgScope, org: OrgRecord): TransactWrite {
+  const { version, ...rest } = org;
+  return Writes.putVersioned({ ...TenantKeys.org(scope), ...rest }, version);
+}
+
+/** The organizations a user belongs to, with their role (gsi1, eventually consistent). */
+export async function listMembershipsOfUser(table: Table, userId: string): Promise<MembershipRecord[]> {
+  const out: MembershipRecord[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await table.query({ schema: MembershipRecord, index: 'gsi1', partition: Keys.userPartition(userId), sortKeyPrefix: 'ORG#', ...(cursor ? { cursor } : {}) });
+    out.push(...page.items);
+    cursor = page.cursor;
+  } while (cursor);
+  return out;
+}
+
+export async function listMembers(table: Table, scope: OrgScope): Promise<MembershipRecord[]> {
+  const out: MembershipRecord[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await table.query({ schema: MembershipRecord, partition: orgPartition(scope), sortKeyPrefix: 'MEMBER#', consistent: true, ...(cursor ? { cursor } : {}) });
+    out.push(...page.items);
+    cursor = page.cursor;
+  } while (cursor);
+  return out;
+}
+
+/**
+ * The organizations a user belongs to, with their role. A membership is itself the proof of
+ * authorization to read its organization, so the scope is minted from it here.
+ */
+export async function listOrgsOfUser(table: Table, userId: string): Promise<{ org: OrgRecord; role: Role }[]> {
+  const memberships = await listMembershipsOfUser(table, userId);
+  const orgs = await Promise.all(
+    memberships.map(async (m) => {
+      // The index is eventually consistent: confirm each membership on the table itself.
+      const scope = mintOrgScope(m.orgId);
+      const current = await getMembership(table, scope, userId);
+      const org = current ? await getOrg(table, scope) : undefined;
+      return org && current ? { org, role: current.role } : undefined;
+    }),
+  );
+  return orgs.filter((o) => o !== undefined).sort((a, b) => (a.org.createdAt < b.org.createdAt ? -1 : 1));
+}
+
+export async function getMembership(table: Table, scope: OrgScope, userId: string): Promise<MembershipRecord | undefined> {
+  return table.get(TenantKeys.member(scope, userId), MembershipRecord, { consistent: true });
+}
+
+/** Whether the organization still owns any project (it cannot be deleted while it does). */
+export async function hasProjects(table: Table, scope: OrgScope): Promise<boolean> {
+  const page = await table.query({ schema: z.looseObject({}), partition: orgPartition(scope), sortKeyPrefix: 'PROJECT#', limit: 1, consistent: true });
+  return page.items.length > 0;
+}
+
+/** Every item of the organization's partition, for deletion (after projects are gone). */
+export async function orgItemKeys(table: Table, scope: OrgScope): Promise<{ pk: string; sk: string }[]> {
+  const out: { pk: string; sk: string }[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await table.query({ schema: z.looseObject({ pk: z.string(), sk: z.string() }), partition: orgPartition(scope), withKeys: true, consistent: true, ...(cursor ? { cursor } : {}) });
+    out.push(...page.items.map((i) => ({ pk: i.pk, sk: i.sk })));
+    cursor = page.cursor;
+  } while (cursor);
+  return out;
+}
+
