@@ -51,7 +51,11 @@ function operation(route: Route): JsonSchema {
   const success =
     route.success.status === 204
       ? { description: route.success.description }
-      : { description: route.success.description, content: { 'application/json': { schema: jsonSchema(route.success.schema, 'output') } } };
+      : {
+          description: route.success.description,
+          // For JSON Lines the schema is that of one line (OpenAPI 3.1 has no per-item schema).
+          content: { [route.success.contentType ?? 'application/json']: { schema: jsonSchema(route.success.schema, 'output') } },
+        };
   return {
     operationId: route.id,
     summary: route.summary,

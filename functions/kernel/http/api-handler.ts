@@ -10,7 +10,7 @@ import { rateLimit } from '../rate-limit/middleware';
 import { errorRenderer } from './error-renderer';
 import { jsonBody } from './json-body';
 import { requestContext } from './request-context';
-import type { AuthRequirement, Domain, Route, RouteSpec } from './route';
+import { NDJSON, type AuthRequirement, type Domain, type Route, type RouteSpec } from './route';
 import { RouteMatcher } from './route-matcher';
 import { securityHeaders } from './security-headers';
 import { header, type ApiRequest, type ApiState } from './types';
@@ -42,10 +42,14 @@ export interface RouteContext<R extends Route = Route> {
 /** A route context whatever the route's requirement: for helpers shared by public and private routes. */
 export type AnyRouteContext = Omit<RouteContext, 'principal' | 'org'> & { readonly principal: Principal | undefined; readonly org: OrgAccess | undefined };
 
-export interface RouteResult<R extends Route> {
-  readonly body: z.input<R['success']['schema']>;
-  readonly headers?: Record<string, string>;
-}
+/**
+ * A JSON body, or (on routes declaring `success.contentType: 'application/x-ndjson'`) the lines of a
+ * JSON Lines body, each checked against the success schema like a JSON body is.
+ */
+export type RouteResult<R extends Route> = (
+  | { readonly body: z.input<R['success']['schema']> }
+  | { readonly lines: readonly z.input<R['success']['schema']>[] }
+) & { readonly headers?: Record<string, string> };
 
 export type RouteImplementation<R extends Route> = (input: RouteInput<R>, context: RouteContext<R>) => Promise<RouteResult<R>>;
 
@@ -139,11 +143,15 @@ export function createApiHandler(options: ApiHandlerOptions) {
     };
     const result = await bound.implementation(input as RouteInput<Route>, context as unknown as RouteContext<Route>);
     const status = route.success.status;
+    const ndjson = route.success.contentType === NDJSON;
+    if ('lines' in result !== ndjson) throw new Error(`route ${route.id} answered in a form other than its declared content type`);
     // Parsing the result strips any field the schema does not declare: nothing leaves by accident.
-    const body = status === 204 ? '' : JSON.stringify(route.success.schema.parse(result.body));
+    const serialize = (value: unknown) => JSON.stringify(route.success.schema.parse(value));
+    const body = status === 204 ? '' : 'lines' in result ? result.lines.map((line) => `${serialize(line)}\n`).join('') : serialize(result.body);
+    const contentType = ndjson ? `${NDJSON}; charset=utf-8` : 'application/json; charset=utf-8';
     return {
       statusCode: status,
-      headers: { ...(status === 204 ? {} : { 'Content-Type': 'application/json; charset=utf-8' }), ...(result.headers ?? {}) },
+      headers: { ...(status === 204 ? {} : { 'Content-Type': contentType }), ...(result.headers ?? {}) },
       body,
     };
   };

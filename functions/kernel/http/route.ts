@@ -29,6 +29,10 @@ export type RateLimitClass = (typeof RateLimitClasses)[number];
 
 type AnyObject = z.ZodObject<z.ZodRawShape>;
 
+/** What a success body may be besides the default JSON document: JSON Lines, for exports. */
+export const NDJSON = 'application/x-ndjson';
+export type SuccessContentType = 'application/json' | typeof NDJSON;
+
 export interface RouteResponse {
   readonly description: string;
   readonly schema?: z.ZodType;
@@ -51,8 +55,18 @@ export interface RouteSpec<
   readonly auth: A;
   readonly rateLimit: RateLimitClass;
   readonly request?: { readonly params?: P; readonly query?: Q; readonly body?: B };
-  /** The success status and the schema its body is checked (and stripped) against. */
-  readonly success: { readonly status: 200 | 201 | 202 | 204; readonly description: string; readonly schema: R };
+  /**
+   * The success status and the schema its body is checked (and stripped) against. With
+   * `contentType: 'application/x-ndjson'` the body is JSON Lines: the implementation returns
+   * `lines`, and `schema` describes (and strips) each line.
+   * @default contentType 'application/json'
+   */
+  readonly success: {
+    readonly status: 200 | 201 | 202 | 204;
+    readonly description: string;
+    readonly schema: R;
+    readonly contentType?: SuccessContentType;
+  };
   /** Other documented responses (errors use the shared error schema). */
   readonly errors?: readonly (400 | 401 | 403 | 404 | 409 | 412 | 413 | 415 | 429 | 503)[];
 }
@@ -90,6 +104,7 @@ export function defineRoute<
   const inPath = pathParameterNames(spec.path).sort();
   if (declared.join() !== inPath.join()) throw new Error(`${where}: path parameters ${inPath.join()} need a params schema with exactly those keys`);
   if (spec.request?.body && spec.method === 'GET') throw new Error(`${where}: GET takes no body`);
+  if (spec.success.contentType === NDJSON && spec.success.status === 204) throw new Error(`${where}: a 204 has no body to stream as JSON Lines`);
   return spec;
 }
 
