@@ -1,0 +1,125 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyAuditChain } from '../../functions/kernel/audit/verifier';
+import { bearer, signUpVerifiedUser } from '../support/identity';
+import { startTestApi, type TestApi } from '../support/platform';
+import { addMember, ownerWithOrg } from '../support/tenancy';
+
+describe('organizations and members', () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await startTestApi();
+  });
+  afterAll(() => api.close());
+
+  const as = (token: string) => ({ headers: bearer(token) });
+
+  it('creates an organization whose creator is its owner, and lists it among mine', async () => {
+    const { owner, orgId } = await ownerWithOrg(api, 'Acme Cloud');
+    expect(orgId).toMatch(/^o_[0-9a-f]{32}$/);
+    const mine = await api.request('GET', '/v1/orgs', as(owner.accessToken));
+    expect(mine.json.orgs).toEqual([expect.objectContaining({ orgId, name: 'Acme Cloud', role: 'owner' })]);
+    const got = await api.request('GET', `/v1/orgs/${orgId}`, as(owner.accessToken));
+    expect(got.json).toMatchObject({ orgId, role: 'owner' });
+    const members = await api.request('GET', `/v1/orgs/${orgId}/members`, as(owner.accessToken));
+    expect(members.json.members).toEqual([expect.objectContaining({ userId: owner.userId, role: 'owner' })]);
+  });
+
+  it('answers 404 to someone outside the organization, whatever they ask', async () => {
+    const { orgId } = await ownerWithOrg(api);
+    const stranger = await signUpVerifiedUser(api, api.outbox);
+    for (const [method, path] of [
+      ['GET', `/v1/orgs/${orgId}`],
+      ['GET', `/v1/orgs/${orgId}/members`],
+      ['DELETE', `/v1/orgs/${orgId}`],
+    ] as const) {
+      const res = await api.request(method, path, as(stranger.accessToken));
+      expect(res.status, `${method} ${path}`).toBe(404);
+      expect(res.json.error.code).toBe('not_found');
+    }
+    const rename = await api.request('PATCH', `/v1/orgs/${orgId}`, { ...as(stranger.accessToken), body: { name: 'Mine now' } });
+    expect(rename.status).toBe(404);
+  });
+
+  it('lets a viewer read but not change anything', async () => {
+    const { orgId } = await ownerWithOrg(api);
+    const viewer = await addMember(api, orgId, 'viewer');
+    expect((await api.request('GET', `/v1/orgs/${orgId}`, as(viewer.accessToken))).status).toBe(200);
+    expect((await api.request('GET', `/v1/orgs/${orgId}/members`, as(viewer.accessToken))).status).toBe(200);
+    const rename = await api.request('PATCH', `/v1/orgs/${orgId}`, { ...as(viewer.accessToken), body: { name: 'Nope' } });
+    expect(rename.status).toBe(403);
+    expect(rename.json.error.code).toBe('forbidden');
+    expect((await api.request('DELETE', `/v1/orgs/${orgId}`, as(viewer.accessToken))).status).toBe(403);
+  });
+
+  it('keeps admin below owner: an admin cannot grant, change or remove owners and admins, nor delete the org', async () => {
+    const { owner, orgId } = await ownerWithOrg(api);
+    const admin = await addMember(api, orgId, 'admin');
+    const dev = await addMember(api, orgId, 'developer');
+    const promote = await api.request('PATCH', `/v1/orgs/${orgId}/members/${dev.userId}`, { ...as(admin.accessToken), body: { role: 'admin' } });
+    expect(promote.status).toBe(403);
+    const demoteOwner = await api.request('PATCH', `/v1/orgs/${orgId}/members/${owner.userId}`, { ...as(admin.accessToken), body: { role: 'viewer' } });
+    expect(demoteOwner.status).toBe(403);
+    expect((await api.request('DELETE', `/v1/orgs/${orgId}/members/${owner.userId}`, as(admin.accessToken))).status).toBe(403);
+    expect((await api.request('DELETE', `/v1/orgs/${orgId}`, as(admin.accessToken))).status).toBe(403);
+    // Within its reach: developer ↔ viewer.
+    const toViewer = await api.request('PATCH', `/v1/orgs/${orgId}/members/${dev.userId}`, { ...as(admin.accessToken), body: { role: 'viewer' } });
+    expect(toViewer.status).toBe(200);
+    expect(toViewer.json.role).toBe('viewer');
+    // The owner can promote.
+    expect((await api.request('PATCH', `/v1/orgs/${orgId}/members/${dev.userId}`, { ...as(owner.accessToken), body: { role: 'admin' } })).status).toBe(200);
+  });
+
+  it('never leaves an organization without an owner', async () => {
+    const { owner, orgId } = await ownerWithOrg(api);
+    const demote = await api.request('PATCH', `/v1/orgs/${orgId}/members/${owner.userId}`, { ...as(owner.accessToken), body: { role: 'admin' } });
+    expect(demote.status).toBe(409);
+    expect((await api.request('DELETE', `/v1/orgs/${orgId}/members/${owner.userId}`, as(owner.accessToken))).status).toBe(409);
+    // With a second owner, one may step down.
+    const second = await addMember(api, orgId, 'owner');
+    expect((await api.request('PATCH', `/v1/orgs/${orgId}/members/${owner.userId}`, { ...as(owner.accessToken), body: { role: 'admin' } })).status).toBe(200);
+    expect((await api.request('PATCH', `/v1/orgs/${orgId}/members/${second.userId}`, { ...as(second.accessToken), body: { role: 'admin' } })).status).toBe(409);
+  });
+
+  it('lets two owners demoting each other at once leave exactly one owner', async () => {
+    const { owner, orgId } = await ownerWithOrg(api);
+    const second = await addMember(api, orgId, 'owner');
+    const results = await Promise.all([
+      api.request('PATCH', `/v1/orgs/${orgId}/members/${second.userId}`, { ...as(owner.accessToken), body: { role: 'admin' } }),
+      api.request('PATCH', `/v1/orgs/${orgId}/members/${owner.userId}`, { ...as(second.accessToken), body: { role: 'admin' } }),
+    ]);
+    // Both stay members (as owner or admin), so either may read the outcome.
+    const members = await api.request('GET', `/v1/orgs/${orgId}/members`, as(owner.accessToken));
+    const owners = members.json.members.filter((m: { role: string }) => m.role === 'owner');
+    expect(owners).toHaveLength(1);
+    expect(results.filter((r) => r.status === 200)).toHaveLength(1);
+  });
+
+  it('ends a removed member’s access at once', async () => {
+    const { owner, orgId } = await ownerWithOrg(api);
+    const dev = await addMember(api, orgId, 'developer');
+    expect((await api.request('GET', `/v1/orgs/${orgId}`, as(dev.accessToken))).status).toBe(200);
+    expect((await api.request('DELETE', `/v1/orgs/${orgId}/members/${dev.userId}`, as(owner.accessToken))).status).toBe(204);
+    expect((await api.request('GET', `/v1/orgs/${orgId}`, as(dev.accessToken))).status).toBe(404);
+    expect((await api.request('GET', '/v1/orgs', as(dev.accessToken))).json.orgs).toEqual([]);
+  });
+
+  it('renames and deletes (owner only), audited in a chain that verifies', async () => {
+    const { owner, orgId } = await ownerWithOrg(api);
+    const renamed = await api.request('PATCH', `/v1/orgs/${orgId}`, { ...as(owner.accessToken), body: { name: 'Renamed' } });
+    expect(renamed.json.name).toBe('Renamed');
+    const dev = await addMember(api, orgId, 'developer');
+    await api.request('PATCH', `/v1/orgs/${orgId}/members/${dev.userId}`, { ...as(owner.accessToken), body: { role: 'viewer' } });
+    expect((await api.request('DELETE', `/v1/orgs/${orgId}`, as(owner.accessToken))).status).toBe(204);
+    expect((await api.request('GET', `/v1/orgs/${orgId}`, as(owner.accessToken))).status).toBe(404);
+    const chain = await verifyAuditChain(api.platform.table, `org:${orgId}`);
+    expect(chain).toMatchObject({ ok: true, checked: 4 });
+  });
+
+  it('validates ids and names', async () => {
+    const { owner } = await ownerWithOrg(api);
+    expect((await api.request('GET', '/v1/orgs/not-an-id', as(owner.accessToken))).status).toBe(400);
+    expect((await api.request('POST', '/v1/orgs', { ...as(owner.accessToken), body: { name: '' } })).status).toBe(400);
+    expect((await api.request('POST', '/v1/orgs', { ...as(owner.accessToken), body: { name: 'x', owner: 'someone' } })).status).toBe(400);
+    expect((await api.request('POST', '/v1/orgs', { body: { name: 'anonymous' } })).status).toBe(401);
+  });
+});
