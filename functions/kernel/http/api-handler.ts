@@ -14,7 +14,7 @@ import { NDJSON, type AuthRequirement, type Domain, type Route, type RouteSpec }
 import { RouteMatcher } from './route-matcher';
 import { securityHeaders } from './security-headers';
 import { header, type ApiRequest, type ApiState } from './types';
-import { validateRequest } from './validate-request';
+import { parsePathParameters, validateRequest } from './validate-request';
 
 type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
 
@@ -77,7 +77,8 @@ export const FALLBACK_RESOURCE = '/{proxy+}';
 
 /**
  * Builds a domain's Lambda handler: the middy pipeline (request id, security headers, error
- * rendering, route resolution, authentication, JSON body, validation) around an internal router.
+ * rendering, route resolution, authentication, rate limit, authorization, JSON body, validation)
+ * around an internal router.
  */
 export function createApiHandler(options: ApiHandlerOptions) {
   const { domain, logger } = options;
@@ -107,11 +108,12 @@ export function createApiHandler(options: ApiHandlerOptions) {
   };
 
   // Routes that need a permission: the caller's organization, role and the resources in the path,
-  // checked after validation (so ids are well formed) and before any implementation runs.
+  // checked before the body is read, so a caller without access learns nothing about the schemas
+  // and a foreign id is a 404 whatever else the request holds.
   const authorize = async (request: ApiRequest) => {
     const route = request.internal.route;
     if (route?.auth.kind !== 'permission') return;
-    const params = request.internal.input?.params ?? {};
+    const params = parsePathParameters(request);
     const access = await requireOrg(platform().table, request.internal.principal!, String(params.orgId), route.auth.permission);
     await requireResources(platform().table, access.scope, params);
     request.internal.org = access;
@@ -164,9 +166,9 @@ export function createApiHandler(options: ApiHandlerOptions) {
     .use({ before: resolveRoute } as middy.MiddlewareObj)
     .use({ before: authenticate } as middy.MiddlewareObj)
     .use(rateLimit())
+    .use({ before: authorize } as middy.MiddlewareObj)
     .use(jsonBody())
     .use(validateRequest())
-    .use({ before: authorize } as middy.MiddlewareObj)
     .use({ before: handOver } as middy.MiddlewareObj);
   return handler.handler(router);
 }

@@ -12,7 +12,7 @@ export function fieldIssues(location: string, error: z.ZodError): FieldIssue[] {
   });
 }
 
-const strict = (schema: z.ZodType | undefined): z.ZodType | undefined =>
+export const strict = (schema: z.ZodType | undefined): z.ZodType | undefined =>
   schema instanceof z.ZodObject ? (schema as z.ZodObject).strict() : schema;
 
 /**
@@ -52,3 +52,12 @@ export const validateRequest = (): MiddlewareObj => {
   };
   return { before } as MiddlewareObj;
 };
+
+/** The route's path parameters, parsed strictly; for steps that run before full validation. */
+export function parsePathParameters(request: ApiRequest): Record<string, unknown> {
+  const schema = strict(request.internal.route?.request?.params);
+  if (!schema) return {};
+  const result = schema.safeParse(request.event.pathParameters ?? {});
+  if (!result.success) throw new ValidationError(fieldIssues('params', result.error));
+  return result.data as Record<string, unknown>;
+}
