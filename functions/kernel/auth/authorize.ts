@@ -53,13 +53,18 @@ export async function requireOrg(table: Table, principal: Principal, orgId: stri
 const Existing = z.looseObject({});
 
 /**
- * The next links: a `{projectId}` in the path must be a project of this organization, and a
- * `{serviceId}` a service of that project. The keys contain the organization and the project, so
- * a foreign id finds nothing (404): ownership needs no separate check a handler could skip.
+ * The next links: a `{userId}` in the path must be a member of this organization, a `{projectId}`
+ * a project of it, and a `{serviceId}` a service of that project. The keys contain the
+ * organization and the project, so a foreign id finds nothing (404): ownership needs no separate
+ * check a handler could skip.
  */
 export async function requireResources(table: Table, scope: OrgScope, params: Readonly<Record<string, unknown>>): Promise<void> {
+  const userId = typeof params.userId === 'string' ? params.userId : undefined;
   const projectId = typeof params.projectId === 'string' ? params.projectId : undefined;
   const serviceId = typeof params.serviceId === 'string' ? params.serviceId : undefined;
+  if (userId !== undefined && !(await table.get(TenantKeys.member(scope, userId), MembershipRecord, { consistent: true }))) {
+    throw new NotFoundError('No such member.');
+  }
   if (projectId === undefined) return;
   const exists = async (key: { pk: string; sk: string } | undefined) => key !== undefined && (await table.get(key, Existing, { consistent: true })) !== undefined;
   const keyOrUndefined = <T,>(build: () => T): T | undefined => {

@@ -1,0 +1,173 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { minimumRole, Roles, RoleRank, type Role } from '../../functions/kernel/auth/permissions';
+import { pathParameterNames, type Route } from '../../functions/kernel/http/route';
+import { routeTable } from '../../functions/routes';
+import { bearer, type TestUser } from '../support/identity';
+import { startTestApi, uniqueId, type TestApi, type TestResponse } from '../support/platform';
+import { addMember, ownerWithOrg } from '../support/tenancy';
+
+/**
+ * The cross-tenant matrix, generated from the route table: a new route is attacked without anyone
+ * writing a test for it. For every non-public route:
+ *  - without credentials → 401;
+ *  - (organization routes) by the owner of another organization, with the victim's ids → 404;
+ *  - by each role of the victim organization below the route's minimum → 403;
+ *  - by the owner of another organization, on their own organization but with the victim's ids in
+ *    every other path parameter → 404;
+ *  - (personal routes) by another user with the victim's ids → 404;
+ * and no response body holds the victim's data.
+ */
+
+interface World {
+  readonly orgId: string;
+  readonly orgName: string;
+  readonly owner: TestUser;
+  readonly members: Record<Role, TestUser>;
+  /** Values for each path parameter name, created on demand. */
+  readonly ids: Map<string, string>;
+}
+
+const protectedRoutes = routeTable.filter((r) => r.auth.kind !== 'public');
+const orgRoutes = protectedRoutes.filter((r) => r.auth.kind === 'permission');
+const personalRoutes = protectedRoutes.filter((r) => r.auth.kind === 'authenticated' && pathParameterNames(r.path).length > 0);
+
+let api: TestApi;
+let victim: World;
+let attacker: World;
+
+async function makeWorld(): Promise<World> {
+  const orgName = `Tenant ${uniqueId()}`;
+  const { owner, orgId } = await ownerWithOrg(api, orgName);
+  const members = { owner } as Record<Role, TestUser>;
+  for (const role of Roles.filter((r) => r !== 'owner')) members[role] = await addMember(api, orgId, role);
+  return { orgId, orgName, owner, members, ids: new Map([['orgId', orgId]]) };
+}
+
+/** How to obtain a value for each path parameter in a world. A new parameter needs a line here. */
+const fixtures: Record<string, (w: World) => Promise<string>> = {
+  orgId: async (w) => w.orgId,
+  userId: async (w) => w.members.developer.userId,
+  sessionId: async (w) => {
+    const res = await api.request('GET', '/v1/auth/sessions', { headers: bearer(w.owner.accessToken) });
+    return res.json.sessions[0].sessionId as string;
+  },
+  projectId: async (w) => {
+    const res = await api.request('POST', `/v1/orgs/${w.orgId}/projects`, { headers: bearer(w.owner.accessToken), body: { name: `proj-${uniqueId()}` } });
+    expect(res.status, `creating a project fixture: ${res.text}`).toBe(201);
+    return res.json.projectId as string;
+  },
+  serviceId: async (w) => {
+    const projectId = await idFor(w, 'projectId');
+    const res = await api.request('POST', `/v1/orgs/${w.orgId}/projects/${projectId}/services`, {
+      headers: bearer(w.owner.accessToken),
+      body: { name: `svc${uniqueId()}`, type: 'worker', source: { image: 'public.ecr.aws/nginx/nginx:1.27' }, cpu: 256, memory: 512, replicas: 1 },
+    });
+    expect(res.status, `creating a service fixture: ${res.text}`).toBe(201);
+    return res.json.serviceId as string;
+  },
+};
+
+async function idFor(w: World, name: string): Promise<string> {
+  const known = w.ids.get(name);
+  if (known) return known;
+  const fixture = fixtures[name];
+  if (!fixture) throw new Error(`the cross-tenant matrix has no fixture for path parameter {${name}}: add one`);
+  const value = await fixture(w);
+  w.ids.set(name, value);
+  return value;
+}
+
+/** The route's path with ids from `worlds[name] ?? base` for each parameter. */
+async function pathFor(route: Route, base: World, overrides: Record<string, World> = {}): Promise<string> {
+  let path = route.path as string;
+  for (const name of pathParameterNames(route.path)) path = path.replace(`{${name}}`, await idFor(overrides[name] ?? base, name));
+  return path;
+}
+
+const send = (route: Route, path: string, token?: string): Promise<TestResponse> =>
+  api.request(route.method, path, {
+    ...(token ? { headers: bearer(token) } : {}),
+    // A body that would fail validation: refusals must come before the body is even read.
+    ...(route.request?.body ? { body: {} } : {}),
+  });
+
+/** Nothing of the victim's may appear in a refusal: no names, emails or ids beyond those sent. */
+function expectNoVictimData(res: TestResponse, sentPath: string) {
+  const leaks = [victim.orgName, victim.owner.email, ...Object.values(victim.members).map((m) => m.email), ...victim.ids.values()].filter(
+    (value) => !sentPath.includes(value),
+  );
+  for (const value of leaks) expect(res.text).not.toContain(value);
+}
+
+const label = (r: Route) => `${r.method} ${r.path}`;
+
+beforeAll(async () => {
+  api = await startTestApi();
+  [victim, attacker] = await Promise.all([makeWorld(), makeWorld()]);
+  // Materialise every id the routes need, in both worlds, before any attack runs.
+  const names = new Set(protectedRoutes.flatMap((r) => pathParameterNames(r.path)));
+  for (const world of [victim, attacker]) for (const name of names) await idFor(world, name);
+}, 120_000);
+afterAll(() => api.close());
+
+describe('cross-tenant matrix (generated from the route table)', () => {
+  it('covers every protected route of the table', () => {
+    expect(protectedRoutes.length).toBeGreaterThan(10);
+    expect(orgRoutes.length).toBeGreaterThan(0);
+  });
+
+  it.each(protectedRoutes.map((r) => [label(r), r] as const))('%s refuses a request without credentials (401)', async (_label, route) => {
+    const path = await pathFor(route, victim);
+    const res = await send(route, path);
+    expect(res.status).toBe(401);
+    expect(res.json.error.code).toBe('unauthenticated');
+    expectNoVictimData(res, path);
+  });
+
+  it.each(orgRoutes.map((r) => [label(r), r] as const))('%s answers 404 to the owner of another organization', async (_label, route) => {
+    const path = await pathFor(route, victim);
+    const res = await send(route, path, attacker.owner.accessToken);
+    expect(res.status).toBe(404);
+    expectNoVictimData(res, path);
+  });
+
+  const belowMinimum = orgRoutes.flatMap((route) => {
+    const needed = route.auth.kind === 'permission' ? minimumRole(route.auth.permission) : 'viewer';
+    return Roles.filter((role) => RoleRank[role] < RoleRank[needed]).map((role) => [`${label(route)} as ${role}`, route, role] as const);
+  });
+
+  it.each(belowMinimum)('%s is forbidden (403)', async (_label, route, role) => {
+    const path = await pathFor(route, victim);
+    const res = await send(route, path, victim.members[role].accessToken);
+    expect(res.status).toBe(403);
+    expect(res.json.error.code).toBe('forbidden');
+  });
+
+  const withForeignIds = orgRoutes.flatMap((route) =>
+    pathParameterNames(route.path)
+      .filter((name) => name !== 'orgId')
+      .map((name) => [`${label(route)} with the victim's {${name}}`, route, name] as const),
+  );
+
+  it.each(withForeignIds)('%s inside the attacker’s own organization answers 404', async (_label, route, name) => {
+    const path = await pathFor(route, attacker, { [name]: victim });
+    const res = await send(route, path, attacker.owner.accessToken);
+    expect(res.status).toBe(404);
+    expectNoVictimData(res, path);
+  });
+
+  it.each(personalRoutes.map((r) => [label(r), r] as const))('%s answers 404 to another user using the victim’s ids', async (_label, route) => {
+    const path = await pathFor(route, victim);
+    const res = await send(route, path, attacker.owner.accessToken);
+    expect(res.status).toBe(404);
+    expectNoVictimData(res, path);
+  });
+
+  it('left the victim untouched', async () => {
+    const members = await api.request('GET', `/v1/orgs/${victim.orgId}/members`, { headers: bearer(victim.owner.accessToken) });
+    expect(members.status).toBe(200);
+    expect(members.json.members).toHaveLength(Roles.length);
+    const org = await api.request('GET', `/v1/orgs/${victim.orgId}`, { headers: bearer(victim.owner.accessToken) });
+    expect(org.json.name).toBe(victim.orgName);
+  });
+});
