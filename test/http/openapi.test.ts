@@ -27,6 +27,12 @@ describe('OpenAPI document', () => {
     expect(operations.length).toBe(routeTable.length);
   });
 
+  it('documents a JSON Lines export under its own content type, and JSON everywhere else', () => {
+    const paths = document.paths as Record<string, Record<string, { responses: Record<string, { content?: Record<string, unknown> }> }>>;
+    expect(Object.keys(paths['/v1/orgs/{orgId}/audit/export']!.get!.responses['200']!.content!)).toEqual(['application/x-ndjson']);
+    expect(Object.keys(paths['/v1/orgs/{orgId}/audit']!.get!.responses['200']!.content!)).toEqual(['application/json']);
+  });
+
   it('documents the shared error shape', () => {
     const schemas = (document.components as { schemas: Record<string, unknown> }).schemas;
     expect(JSON.stringify(schemas.Error)).toContain('requestId');

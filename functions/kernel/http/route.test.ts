@@ -47,6 +47,11 @@ describe('route', () => {
       expect(() => defineRoute({ ...base, path: '/v1/things/{thingId}/' })).toThrow(/invalid path/);
       expect(() => defineRoute({ ...base, path: '/v1/Things/{thingId}' })).toThrow(/invalid path/);
     });
+
+    it('refuses JSON Lines on a 204, which has no body', () => {
+      expect(defineRoute({ ...base, success: { ...base.success, contentType: 'application/x-ndjson' } }).success.contentType).toBe('application/x-ndjson');
+      expect(() => defineRoute({ ...base, success: { ...base.success, status: 204, contentType: 'application/x-ndjson' } })).toThrow(/JSON Lines/);
+    });
   });
 
   describe('assertRouteTable', () => {

@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import { AuditActions, type AuditAction } from '../kernel/audit/catalogue';
+import { AuditRecord } from '../kernel/audit/record';
+import { defineRoute, NDJSON } from '../kernel/http/route';
+
+const OrgId = z.string().regex(/^o_[0-9a-f]{32}$/, 'Not an organization id.');
+/** The closed catalogue: an action the trail never records is a 400, not an empty page. */
+const Action = z.enum(Object.keys(AuditActions) as [AuditAction, ...AuditAction[]]);
+const Cursor = z.string().min(1).max(2048);
+const Instant = z.iso.datetime({ offset: true });
+
+/** One record as read back: everything its hash covers, so a reader can recompute the chain. */
+const RecordView = AuditRecord;
+
+export const listAuditRecords = defineRoute({
+  id: 'listAuditRecords',
+  method: 'GET',
+  path: '/v1/orgs/{orgId}/audit',
+  domain: 'audit',
+  summary: "The organization's audit records, newest first unless order=oldest, filtered and paginated",
+  auth: { kind: 'permission', permission: 'audit:read' },
+  rateLimit: 'general',
+  request: {
+    params: z.object({ orgId: OrgId }),
+    query: z.object({
+      action: Action.optional(),
+      actor: z.string().min(1).max(128).optional(),
+      target: z.string().min(1).max(128).optional(),
+      from: Instant.optional(),
+      to: Instant.optional(),
+      order: z.enum(['newest', 'oldest']).default('newest'),
+      limit: z.coerce.number().int().min(1).max(200).default(50),
+      cursor: Cursor.optional(),
+    }),
+  },
+  success: {
+    status: 200,
+    description: 'A page of records; `cursor` is present when more may follow (pass it back unchanged, with the same filters)',
+    schema: z.object({ records: z.array(RecordView), cursor: z.string().optional() }),
+  },
+  errors: [400, 403, 404],
+});
+
+export const verifyAuditChain = defineRoute({
+  id: 'verifyAuditChain',
+  method: 'GET',
+  path: '/v1/orgs/{orgId}/audit/verify',
+  domain: 'audit',
+  summary: "Recomputes the organization's audit chain and names the first broken link, if any",
+  auth: { kind: 'permission', permission: 'audit:read' },
+  rateLimit: 'action',
+  request: { params: z.object({ orgId: OrgId }) },
+  success: {
+    status: 200,
+    description: 'The verification',
+    schema: z.object({
+      ok: z.boolean(),
+      checked: z.number().int(),
+      headHash: z.string().optional(),
+      brokenAt: z.object({ seq: z.number().int(), reason: z.string() }).optional(),
+    }),
+  },
+  errors: [403, 404],
+});
+
+export const exportAuditChain = defineRoute({
+  id: 'exportAuditChain',
+  method: 'GET',
+  path: '/v1/orgs/{orgId}/audit/export',
+  domain: 'audit',
+  summary:
+    "The organization's audit chain as JSON Lines, oldest first, in parts of at most 4 MiB; the header Rampart-Next-Cursor, when present, asks for the next part (?cursor=)",
+  auth: { kind: 'permission', permission: 'audit:read' },
+  rateLimit: 'action',
+  request: { params: z.object({ orgId: OrgId }), query: z.object({ cursor: Cursor.optional() }) },
+  success: { status: 200, description: 'One record a line (the schema is that of one line)', schema: RecordView, contentType: NDJSON },
+  errors: [400, 403, 404],
+});
+
+export const auditRoutes = [listAuditRecords, verifyAuditChain, exportAuditChain] as const;
