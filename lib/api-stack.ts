@@ -1,4 +1,4 @@
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import type { Domain, Route } from '../functions/kernel/http/route';
@@ -6,6 +6,7 @@ import { routeTable } from '../functions/routes';
 import { capabilitiesOf, DomainCapabilities, type DomainCapabilityMap } from './capabilities';
 import { DomainFunction, type PlatformResources } from './constructs/domain-function';
 import { RampartRestApi } from './constructs/rest-api';
+import { SigningKeyRotation } from './constructs/signing-key-rotation';
 import { RegionalWebAcl } from './constructs/web-acl';
 
 /** The API stack is wired to the same platform resources as each of its functions. */
@@ -21,7 +22,15 @@ export interface ApiStackProps extends StackProps, PlatformResources {
    * @default DomainCapabilities (lib/capabilities.ts)
    */
   readonly capabilities?: DomainCapabilityMap;
+  /**
+   * How often the access-token signing key is rotated, in whole days (1 to 365).
+   * @default DEFAULT_SIGNING_KEY_ROTATION_DAYS (30)
+   */
+  readonly signingKeyRotationDays?: number;
 }
+
+/** The stack output naming the signing-key rotation function, for rotating by hand. */
+export const SIGNING_KEY_ROTATOR_OUTPUT = 'SigningKeyRotatorName';
 
 /** The domain that answers unknown paths and methods (404/405). */
 const FALLBACK_DOMAIN: Domain = 'platform';
@@ -35,11 +44,15 @@ export const DomainNativeModules: Partial<Record<Domain, readonly string[]>> = {
   identity: ['@node-rs/argon2'], // password hashing
 };
 
-/** The public edge: WAF → REST API → one Lambda function per domain of the route table. */
+/**
+ * The public edge: WAF → REST API → one Lambda function per domain of the route table; and the
+ * scheduled rotation of the access-token signing key.
+ */
 export class ApiStack extends Stack {
   readonly functions: ReadonlyMap<Domain, DomainFunction>;
   readonly restApi: RampartRestApi;
   readonly webAcl: RegionalWebAcl;
+  readonly signingKeyRotation: SigningKeyRotation;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
@@ -74,5 +87,15 @@ export class ApiStack extends Stack {
     });
 
     this.webAcl = new RegionalWebAcl(this, 'WebAcl', { name: `rampart-${props.stage}`, resourceArn: this.restApi.stage.stageArn });
+
+    this.signingKeyRotation = new SigningKeyRotation(this, 'SigningKeyRotation', {
+      platform,
+      ...(props.signingKeyRotationDays === undefined ? {} : { rotationDays: props.signingKeyRotationDays }),
+    });
+    // Operators rotate by hand by invoking this function (docs/identity.md, "Rotation").
+    new CfnOutput(this, SIGNING_KEY_ROTATOR_OUTPUT, {
+      description: 'The function that rotates the access-token signing key (aws lambda invoke --function-name <this>)',
+      value: this.signingKeyRotation.rotator.function.functionName,
+    });
   }
 }

@@ -6,6 +6,7 @@ import { DataStack } from './data-stack';
 import { EventsStack } from './events-stack';
 import { APP_URL_CONTEXT, assertAppUrl, DEFAULT_APP_URL } from './app-url';
 import { DEFAULT_MAIL, MailContext, MailSender } from './mail-sender';
+import { assertSigningKeyRotationDays, DEFAULT_SIGNING_KEY_ROTATION_DAYS, SIGNING_KEY_ROTATION_CONTEXT } from './signing-key-rotation-days';
 import { assertStage, DEFAULT_STAGE } from './stage';
 
 export interface RampartStacks {
@@ -34,7 +35,8 @@ export interface BuildOptions {
 /**
  * Adds Rampart's stacks to an app, for the stage named by the `stage` context (default `prod`), with
  * mail from the `mailFrom` address of the SES identity `mailIdentity` (defaults: `DEFAULT_MAIL`) with
- * links to `appUrl` (default: `DEFAULT_APP_URL`).
+ * links to `appUrl` (default: `DEFAULT_APP_URL`), rotating the signing key every `signingKeyRotationDays`
+ * (default: `DEFAULT_SIGNING_KEY_ROTATION_DAYS`).
  * Stacks are environment-agnostic (no lookups), so synth needs no AWS account or credentials.
  */
 export function buildApp(app: App, options: BuildOptions = {}): RampartStacks {
@@ -45,6 +47,7 @@ export function buildApp(app: App, options: BuildOptions = {}): RampartStacks {
   const version = packageJson.version;
   const mail = MailSender.fromContext(app.node);
   const appUrl = assertAppUrl(String(app.node.tryGetContext(APP_URL_CONTEXT) ?? DEFAULT_APP_URL));
+  const signingKeyRotationDays = assertSigningKeyRotationDays(app.node.tryGetContext(SIGNING_KEY_ROTATION_CONTEXT) ?? DEFAULT_SIGNING_KEY_ROTATION_DAYS);
   const stackName = (id: string) => `${stage}-${id}`;
 
   const data = new DataStack(app, StackIds.data, {
@@ -72,6 +75,7 @@ export function buildApp(app: App, options: BuildOptions = {}): RampartStacks {
     version,
     mail,
     appUrl,
+    signingKeyRotationDays,
   });
   if (mail.isDefault) {
     Annotations.of(api).addWarningV2(

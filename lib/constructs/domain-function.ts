@@ -6,6 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { PlatformEnv } from '../../functions/kernel/platform/aws';
 import type { Capability } from '../capabilities';
@@ -28,8 +29,11 @@ export interface PlatformResources {
   readonly appUrl: string;
 }
 
-/** A domain's entry points: `handler` serves the API, `consumer` receives EventBridge events. */
-export type FunctionKind = 'handler' | 'consumer';
+/**
+ * A domain's entry points: `handler` serves the API, `consumer` receives EventBridge events, and a
+ * scheduled job is named after what it does (`rotate-signing-key` rotates the access-token signing key).
+ */
+export type FunctionKind = 'handler' | 'consumer' | 'rotate-signing-key';
 
 export interface DomainFunctionProps {
   readonly domain: string;
@@ -68,6 +72,13 @@ export interface DomainFunctionProps {
    * @default none
    */
   readonly nativeModules?: readonly string[];
+  /**
+   * Where Lambda sends an asynchronous invocation (a schedule, an event) that failed every retry.
+   * API functions are invoked synchronously: API Gateway gets the error, so they need none. The
+   * role is then allowed `sqs:SendMessage` on that queue alone (granted by the Lambda construct).
+   * @default none
+   */
+  readonly deadLetterQueue?: sqs.IQueue;
 }
 
 const DOMAIN = /^[a-z][a-z0-9-]{0,30}$/;
@@ -140,6 +151,7 @@ export class DomainFunction extends Construct {
       timeout: props.timeout ?? Duration.seconds(10),
       role: this.role,
       logGroup: this.logGroup,
+      ...(props.deadLetterQueue ? { deadLetterQueue: props.deadLetterQueue } : {}),
       environment: {
         [PlatformEnv.tableName]: platform.table.table.tableName,
         [PlatformEnv.rootKeyArn]: platform.rootKey.keyArn,

@@ -52,9 +52,9 @@ describe('ApiStack', () => {
   const lambdaFunctions = () => allTemplates.flatMap((t) => Object.entries(t.findResources('AWS::Lambda::Function')).map(([id, r]) => ({ id, t, props: r.Properties })));
 
   describe('domain functions', () => {
-    it('deploys one function per domain of the route table, the platform domain included', () => {
+    it('deploys one function per domain of the route table, the platform domain included, and the signing-key rotator', () => {
       expect([...functionIds.keys()].sort()).toEqual([...domains].sort());
-      template.resourceCountIs('AWS::Lambda::Function', domains.length);
+      template.resourceCountIs('AWS::Lambda::Function', domains.length + 1);
     });
 
     it('runs every function on Node.js 24, arm64, with active X-Ray tracing and explicit memory and timeout', () => {
@@ -244,14 +244,21 @@ describe('ApiStack', () => {
       expect(template.toJSON().Resources[groupId].Properties.RetentionInDays).toBe(365);
     });
 
-    it('lets only this API invoke the functions', () => {
+    it('lets only this API invoke the domain functions, and only the rotation schedule invoke the rotator', () => {
       const apiId = built.api.getLogicalId(built.api.restApi.api.node.defaultChild as never);
+      const rotation = built.api.signingKeyRotation;
+      const rotatorId = built.api.getLogicalId(rotation.rotator.function.node.defaultChild as never);
+      const scheduleId = built.api.getLogicalId(rotation.schedule.node.defaultChild as never);
       const permissions = Object.values(template.findResources('AWS::Lambda::Permission'));
-      expect(permissions.length).toBeGreaterThan(0);
-      for (const permission of permissions) {
+      const ofRotator = permissions.filter((p) => referencedLogicalId(p.Properties.FunctionName) === rotatorId);
+      const ofDomains = permissions.filter((p) => referencedLogicalId(p.Properties.FunctionName) !== rotatorId);
+      expect(ofDomains.length).toBeGreaterThan(0);
+      for (const permission of ofDomains) {
         expect(permission.Properties.Principal).toBe('apigateway.amazonaws.com');
         expect(JSON.stringify(permission.Properties.SourceArn)).toContain(`{"Ref":"${apiId}"}`);
       }
+      expect(ofRotator).toHaveLength(1);
+      expect(ofRotator[0]!.Properties).toMatchObject({ Principal: 'events.amazonaws.com', SourceArn: { 'Fn::GetAtt': [scheduleId, 'Arn'] } });
     });
   });
 

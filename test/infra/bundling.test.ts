@@ -61,12 +61,14 @@ const ARGON2_ARM64_BINARY = '@node-rs/argon2-linux-arm64-gnu/argon2.linux-arm64-
 describe('API function bundles', () => {
   let bundleDir: string;
   let identityBundleDir: string;
+  let rotatorBundleDir: string;
 
   beforeAll(() => {
     const { app, api } = createRampartApp({ context: { 'aws:cdk:bundling-stacks': [StackIds.api] } }, { complianceChecks: false });
     const assembly = app.synth();
     bundleDir = assetDirOf(assembly.directory, api, api.functions.get('platform')!.function);
     identityBundleDir = assetDirOf(assembly.directory, api, api.functions.get('identity')!.function);
+    rotatorBundleDir = assetDirOf(assembly.directory, api, api.signingKeyRotation.rotator.function);
   }, 120_000);
 
   it('gives the identity function @node-rs/argon2 with its Linux arm64 binary and no other', () => {
@@ -82,6 +84,13 @@ describe('API function bundles', () => {
   it('carries no node_modules: only domains that load a native module pay for one', () => {
     expect(DomainNativeModules.platform).toBeUndefined();
     expect(existsSync(join(bundleDir, 'node_modules'))).toBe(false);
+  });
+
+  it('bundles the signing-key rotator without node_modules (it hashes no password), loadable as ESM in plain Node.js', () => {
+    expect(existsSync(join(rotatorBundleDir, 'node_modules'))).toBe(false);
+    const load = 'const { handler } = await import(process.argv[1]); console.log(typeof handler);';
+    const output = execFileSync(process.execPath, ['--input-type=module', '-e', load, join(rotatorBundleDir, 'index.mjs')], { env: { PATH: process.env.PATH }, encoding: 'utf8' });
+    expect(output.trim()).toBe('function');
   });
 
   it('loads in plain Node.js and answers unknown paths (404) and other methods (405) with the error body', () => {

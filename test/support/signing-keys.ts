@@ -40,6 +40,19 @@ export async function rawSigningKeyItems(table: Table): Promise<Record<string, u
   return out.Items ?? [];
 }
 
+/** The platform scope's audit records in `table` (an isolated one), oldest first, as stored. */
+export async function rawPlatformAuditRecords(table: Table): Promise<Record<string, unknown>[]> {
+  const out = await table.doc.send(
+    new QueryCommand({
+      TableName: table.name,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': Keys.auditPartition('platform') },
+      ConsistentRead: true,
+    }),
+  );
+  return out.Items ?? [];
+}
+
 /** A clock the test moves by hand, shared by the store (Date) and the token service (epoch ms). */
 export function manualClock(startMs = Date.now()) {
   let nowMs = startMs;

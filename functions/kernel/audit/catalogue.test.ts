@@ -56,6 +56,17 @@ describe('AuditActions', () => {
     },
   );
 
+  it('platform.signing_key_rotated records signing keys by kid and refuses key material in its place', () => {
+    const schema = AuditActions['platform.signing_key_rotated'];
+    expect(schema.safeParse({ kid: 'k_Wr3nQ8x1M0pLz7Ab', previousKid: 'k_a9-F_2kQp0ZxYw1B' }).success).toBe(true);
+    expect(schema.safeParse({ kid: 'k_Wr3nQ8x1M0pLz7Ab' }).success).toBe(true);
+    // A JWK (public or private) where the kid belongs, or the key alongside it, is refused.
+    const jwk = { kty: 'OKP', crv: 'Ed25519', x: 'A'.repeat(43), d: 'B'.repeat(43) };
+    expect(schema.safeParse({ kid: JSON.stringify(jwk) }).success).toBe(false);
+    expect(schema.safeParse({ kid: 'B'.repeat(43) }).success).toBe(false);
+    expect(schema.safeParse({ kid: 'k_Wr3nQ8x1M0pLz7Ab', privateKey: jwk }).success).toBe(false);
+  });
+
   describe('sessionHash', () => {
     it('is the hex SHA-256 of the session id (the FIPS 180-2 "abc" vector)', () => {
       expect(sessionHash('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');

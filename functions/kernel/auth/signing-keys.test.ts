@@ -1,8 +1,11 @@
 import { importJWK, jwtVerify, SignJWT, type JWK } from 'jose';
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it, vi } from 'vitest';
-import { isolatedSigningKeys, manualClock, rawSigningKeyItems } from '../../../test/support/signing-keys';
+import { z } from 'zod';
+import { isolatedSigningKeys, manualClock, rawPlatformAuditRecords, rawSigningKeyItems } from '../../../test/support/signing-keys';
 import { LocalKeyProvider } from '../../../local/local-key-provider';
+import { AuditTrail } from '../audit/audit-trail';
+import { verifyAuditChain } from '../audit/verifier';
 import { ServiceUnavailableError } from '../errors';
 import { SealedValueError } from '../keys/aead';
 import { openEnvelope } from '../keys/envelope';
@@ -231,6 +234,140 @@ describe('SigningKeyStore', () => {
 
       expect((await store.activeKey()).kid).toBe(kid);
       expect((await store.publicKeys()).map((k) => k.kid)).toEqual([kid]);
+    });
+  });
+
+  describe('rotate with an audit trail', () => {
+    const actor = { type: 'system', id: 'signing-key-rotation' } as const;
+
+    /** The kids of stored keys without an expiry: after any rotation, only the active key's. */
+    const unretiredKids = async (table: Table) =>
+      keyItems(await rawSigningKeyItems(table))
+        .filter((i) => i.expiresAt === undefined)
+        .map((i) => i.kid);
+
+    it('records platform.signing_key_rotated with the new and the replaced kid, chained in the platform scope', async () => {
+      const clock = manualClock();
+      const { store, table } = await isolatedSigningKeys({ now: clock.date });
+      const trail = new AuditTrail({ table, now: clock.date });
+      const oldKid = (await store.activeKey()).kid;
+
+      const newKid = await store.rotate({ audit: { trail, actor } });
+
+      expect((await store.activeKey()).kid).toBe(newKid);
+      const records = await rawPlatformAuditRecords(table);
+      expect(records).toHaveLength(1);
+      expect(records[0]).toMatchObject({
+        scope: 'platform',
+        seq: 1,
+        at: clock.date().toISOString(),
+        actor,
+        action: 'platform.signing_key_rotated',
+        target: { type: 'signing_key', id: newKid },
+        outcome: 'success',
+        metadata: { kid: newKid, previousKid: oldKid },
+      });
+      expect(await verifyAuditChain(table, 'platform')).toMatchObject({ ok: true, checked: 1 });
+    });
+
+    it('records the first key without a previousKid when there was no key to replace', async () => {
+      const { store, table } = await isolatedSigningKeys();
+
+      const kid = await store.rotate({ audit: { trail: new AuditTrail({ table }), actor } });
+
+      const [record, ...rest] = await rawPlatformAuditRecords(table);
+      expect(rest).toEqual([]);
+      expect(record!.metadata).toEqual({ kid });
+    });
+
+    it('records nothing secret: the record holds the kids, never the sealed or public key material', async () => {
+      const { store, table } = await isolatedSigningKeys();
+      await store.activeKey();
+
+      await store.rotate({ audit: { trail: new AuditTrail({ table }), actor } });
+
+      const [record] = await rawPlatformAuditRecords(table);
+      const stored = JSON.stringify(record);
+      for (const item of keyItems(await rawSigningKeyItems(table))) {
+        const sealed = item.sealedPrivateKey as { sealed: string; wrappedKey: string };
+        for (const material of [sealed.sealed, sealed.wrappedKey, (item.publicJwk as { x: string }).x]) expect(stored).not.toContain(material);
+      }
+    });
+
+    it('keeps one record per installed key when audited rotations race, each naming the key it replaced', async () => {
+      const { store, table } = await isolatedSigningKeys();
+      const trail = new AuditTrail({ table });
+      const oldKid = (await store.activeKey()).kid;
+
+      const kids = await Promise.all(Array.from({ length: 5 }, () => store.rotate({ audit: { trail, actor } })));
+
+      const records = await rawPlatformAuditRecords(table);
+      const metadata = records.map((r) => r.metadata as { kid: string; previousKid: string });
+      const installed = keyItems(await rawSigningKeyItems(table)).map((i) => i.kid);
+      // Every key but the first was installed by exactly one recorded rotation, and no record names
+      // a key that was not installed (a losing rotator's key never lands, nor does its record).
+      expect(metadata.map((m) => m.kid).sort()).toEqual(installed.filter((kid) => kid !== oldKid).sort());
+      // Read in chain order, the records replay the pointer's history from the old key to ACTIVE.
+      expect(metadata.map((m) => m.previousKid)).toEqual([oldKid, ...metadata.slice(0, -1).map((m) => m.kid)]);
+      expect(metadata.at(-1)!.kid).toBe((await store.activeKey()).kid);
+      expect(kids).toContain(metadata.at(-1)!.kid);
+      expect(await verifyAuditChain(table, 'platform')).toMatchObject({ ok: true, checked: records.length });
+      expect(await unretiredKids(table)).toEqual([metadata.at(-1)!.kid]);
+    });
+
+    it.each([0, 1])('never installs a key without its record, nor records one not installed, when writes fail after %i', async (allowedWrites) => {
+      const { store, table } = await isolatedSigningKeys();
+      const oldKid = (await store.activeKey()).kid;
+      const send = table.doc.send.bind(table.doc);
+      let writes = 0;
+      const spy = vi.spyOn(table.doc, 'send').mockImplementation(((command: object, ...rest: unknown[]) => {
+        if (!(command instanceof GetCommand || command instanceof QueryCommand) && ++writes > allowedWrites) {
+          return Promise.reject(new ServiceUnavailableError('injected write failure'));
+        }
+        return (send as (...args: unknown[]) => unknown)(command, ...rest);
+      }) as typeof table.doc.send);
+
+      const outcome = await store.rotate({ audit: { trail: new AuditTrail({ table }), actor } }).then(
+        (kid) => ({ kid }),
+        (error: unknown) => ({ error }),
+      );
+      spy.mockRestore();
+
+      const recorded = (await rawPlatformAuditRecords(table)).map((r) => (r.metadata as { kid: string }).kid);
+      const installed = keyItems(await rawSigningKeyItems(table))
+        .map((i) => i.kid)
+        .filter((kid) => kid !== oldKid);
+      expect(recorded).toEqual(installed);
+      // One transaction carries both: it either failed whole or went through whole.
+      expect(recorded).toEqual('kid' in outcome ? [outcome.kid] : []);
+      expect(await unretiredKids(table)).toEqual(['kid' in outcome ? outcome.kid : oldKid]);
+    });
+
+    it('writes the key, the pointer, the retirement and the audit record in a single transaction', async () => {
+      const { store, table } = await isolatedSigningKeys();
+      await store.activeKey();
+      const spy = vi.spyOn(table.doc, 'send');
+
+      await store.rotate({ audit: { trail: new AuditTrail({ table }), actor } });
+
+      const writes = spy.mock.calls.map(([command]) => command).filter((c) => !(c instanceof GetCommand || c instanceof QueryCommand));
+      spy.mockRestore();
+      expect(writes).toHaveLength(1);
+      expect(writes[0]).toBeInstanceOf(TransactWriteCommand);
+      const keys = (writes[0] as TransactWriteCommand).input.TransactItems!.map((i) => `${i.Put!.Item!.pk} ${i.Put!.Item!.sk}`);
+      expect(keys).toHaveLength(5);
+      expect(keys).toEqual(expect.arrayContaining(['PLATFORM#signing-keys ACTIVE', 'AUDITHEAD#platform HEAD']));
+    });
+
+    it('refuses an invalid actor before writing anything', async () => {
+      const { store, table } = await isolatedSigningKeys();
+      const oldKid = (await store.activeKey()).kid;
+
+      const rotation = store.rotate({ audit: { trail: new AuditTrail({ table }), actor: { type: 'root', id: 'x' } as never } });
+
+      await expect(rotation).rejects.toBeInstanceOf(z.ZodError);
+      expect(await rawPlatformAuditRecords(table)).toEqual([]);
+      expect(keyItems(await rawSigningKeyItems(table)).map((i) => i.kid)).toEqual([oldKid]);
     });
   });
 });

@@ -1,6 +1,8 @@
 import { exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import type { AuditTrail } from '../audit/audit-trail';
+import type { AuditActor } from '../audit/record';
 import { openEnvelope, sealEnvelope, type EnvelopeRecord } from '../keys/envelope';
 import type { KeyProvider } from '../keys/key-provider';
 import { Keys } from '../storage/keys';
@@ -58,6 +60,15 @@ export interface PublicKey {
   readonly key: CryptoKey;
 }
 
+/** Who rotates, and the trail that records it (`platform.signing_key_rotated`, platform scope). */
+export interface RotationAudit {
+  readonly trail: AuditTrail;
+  readonly actor: AuditActor;
+}
+
+/** Commits the writes that install a key; `kid` names the new key. */
+type CommitInstall = (writes: readonly TransactWrite[], kid: string) => Promise<unknown>;
+
 const newKid = () => `k_${randomBytes(12).toString('base64url')}`;
 
 async function generateStoredKey(keys: KeyProvider, now: Date): Promise<StoredKey> {
@@ -104,8 +115,13 @@ export class SigningKeyStore {
     return this.#open(pointer.kid);
   }
 
-  /** Makes a new key active; the previous one keeps verifying for its grace period. Returns the new kid. */
-  async rotate(): Promise<string> {
+  /**
+   * Makes a new key active; the previous one keeps verifying for its grace period. Returns the new
+   * kid (another rotator's, when it moved ACTIVE first). With `audit`, the rotation is recorded in
+   * the platform chain in its own transaction: a key is never installed without its record.
+   * @example await store.rotate({ audit: { trail: platform.audit, actor: { type: 'system', id: 'signing-key-rotation' } } })
+   */
+  async rotate(options: { readonly audit?: RotationAudit } = {}): Promise<string> {
     const pointer = await this.table.get(Keys.activeSigningKey(), ActivePointer);
     const previous = pointer && (await this.table.get(Keys.signingKey(pointer.kid), StoredKey));
     const now = this.now();
@@ -121,16 +137,34 @@ export class SigningKeyStore {
           }),
         ]
       : [];
-    const kid = await this.#install(pointer?.version ?? 0, retirement);
+    const { audit } = options;
+    const commit: CommitInstall | undefined =
+      audit &&
+      ((writes, kid) =>
+        audit.trail.commit(
+          {
+            scope: 'platform',
+            actor: audit.actor,
+            action: 'platform.signing_key_rotated',
+            target: { type: 'signing_key', id: kid },
+            metadata: pointer ? { kid, previousKid: pointer.kid } : { kid },
+          },
+          writes,
+        ));
+    const kid = await this.#install(pointer?.version ?? 0, retirement, commit);
     return kid ?? (await this.table.get(Keys.activeSigningKey(), ActivePointer))!.kid;
   }
 
   /**
    * Writes a fresh key and points ACTIVE at it, if ACTIVE is still at `expectedVersion`, together
-   * with `alongside`. Returns undefined when another instance moved ACTIVE first (its key is as
-   * good as ours).
+   * with `alongside`, through `commit` (a plain transaction unless given). Returns undefined when
+   * another instance moved ACTIVE first (its key is as good as ours).
    */
-  async #install(expectedVersion: number, alongside: readonly TransactWrite[] = []): Promise<string | undefined> {
+  async #install(
+    expectedVersion: number,
+    alongside: readonly TransactWrite[] = [],
+    commit: CommitInstall = (writes) => this.table.transact(writes),
+  ): Promise<string | undefined> {
     const stored = await generateStoredKey(this.keys, this.now());
     const pointerWrite = {
       Put: {
@@ -140,9 +174,11 @@ export class SigningKeyStore {
       },
     };
     try {
-      await this.table.transact([{ item: { Put: { TableName: '', Item: { ...Keys.signingKey(stored.kid), ...stored } } } }, { item: pointerWrite }, ...alongside]);
+      await commit([{ item: { Put: { TableName: '', Item: { ...Keys.signingKey(stored.kid), ...stored } } } }, { item: pointerWrite }, ...alongside], stored.kid);
     } catch (error) {
       // Lost to another instance: a failed condition, or (on DynamoDB) a conflicting transaction.
+      // (An audited commit retries conflicts itself, then reports the moved pointer as a failed
+      // condition; the winner's own record names its key.)
       if (error instanceof TransactionConditionFailed || error instanceof TransactionConflictError) return undefined;
       throw error;
     }
