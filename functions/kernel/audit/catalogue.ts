@@ -11,6 +11,9 @@ const sessionHashSchema = z.string().regex(/^[0-9a-f]{64}$/, 'a session is recor
 /** A signing key is recorded by its kid: a public identifier (it is in every token header and the JWKS). */
 const signingKeyIdSchema = z.string().regex(/^k_[A-Za-z0-9_-]{16}$/, 'a signing key is recorded by its kid');
 
+/** Projects are named in service records by id (`p_` + 32 hex). */
+const projectIdSchema = z.string().regex(/^p_[0-9a-f]{32}$/, 'a project is recorded by its id');
+
 /**
  * The closed catalogue of audited actions, each with the schema of its metadata. Metadata holds
  * identifiers and facts only (never a secret value, token, password or PII): schemas are strict, so
@@ -37,6 +40,17 @@ export const AuditActions = {
   'member.added': z.strictObject({ role: z.enum(['owner', 'admin', 'developer', 'viewer']), via: z.enum(['creation', 'invitation']) }),
   'member.role_changed': z.strictObject({ from: z.enum(['owner', 'admin', 'developer', 'viewer']), to: z.enum(['owner', 'admin', 'developer', 'viewer']) }),
   'member.removed': z.strictObject({ role: z.enum(['owner', 'admin', 'developer', 'viewer']) }),
+  // Projects and services (org:<id> scope); the target is the project or service.
+  'project.created': z.strictObject({ name: z.string().max(63) }),
+  'project.updated': z.strictObject({ fields: z.array(z.enum(['name', 'description'])).min(1), version: z.number().int().min(2) }),
+  'project.deleted': z.strictObject({}),
+  'service.created': z.strictObject({ projectId: projectIdSchema, name: z.string().max(63), type: z.enum(['web', 'database', 'cache', 'worker']) }),
+  'service.updated': z.strictObject({
+    projectId: projectIdSchema,
+    fields: z.array(z.enum(['type', 'source', 'cpu', 'memory', 'port', 'replicas', 'healthCheckPath', 'egress', 'public'])).min(1),
+    version: z.number().int().min(2),
+  }),
+  'service.deleted': z.strictObject({ projectId: projectIdSchema }),
   // Platform scope.
   'platform.audit_verified': z.strictObject({ scope: z.string().max(200), ok: z.boolean(), checked: z.number().int().min(0) }),
   'platform.signing_key_rotated': z.strictObject({ kid: signingKeyIdSchema, previousKid: signingKeyIdSchema.optional() }),

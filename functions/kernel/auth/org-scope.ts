@@ -37,3 +37,9 @@ export const TenantKeys = {
   /** Services sort under their project (`SERVICE#<projectId>#<serviceId>`), apart from projects. */
   service: (scope: OrgScope, projectId: string, serviceId: string) => orgItemKey(scope, 'SERVICE', projectId, serviceId),
 } as const;
+
+/** Sort-key prefixes of the tenant list patterns, built like the keys above. */
+export const TenantKeyPrefixes = {
+  projects: () => 'PROJECT#',
+  servicesOfProject: (projectId: string) => `SERVICE#${keyPart(projectId)}#`,
+} as const;

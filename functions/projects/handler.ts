@@ -1,0 +1,137 @@
+import { actorOf } from '../kernel/audit/actor';
+import type { AuditEntry } from '../kernel/audit/audit-trail';
+import type { AuditAction } from '../kernel/audit/catalogue';
+import type { OrgAccess } from '../kernel/auth/authorize';
+import { NotFoundError, PreconditionFailedError, ConflictError, ValidationError } from '../kernel/errors';
+import { createApiHandler, implement, type AnyRouteContext } from '../kernel/http/api-handler';
+import { fieldIssues } from '../kernel/http/validate-request';
+import { createLogger } from '../kernel/logging/logger';
+import { awsPlatform } from '../kernel/platform/aws';
+import { setPlatformFactory } from '../kernel/platform/platform';
+import { routeTable } from '../routes';
+import { createProjectWrite, deleteProjectWrite, getProject, listProjects, projectView, updateProjectWrite } from './projects';
+import * as routes from './routes';
+import { applyServicePatch, resolveServiceSpec } from './service-spec';
+import { createServiceWrites, deleteServiceWrites, getService, listServices, serviceView, updateServiceWrite } from './services';
+
+const logger = createLogger('projects');
+setPlatformFactory(() => awsPlatform(logger));
+
+const DEFAULT_PAGE_SIZE = 50;
+
+/** Who created a resource, as recorded on it: the user, or the API key. */
+const creatorOf = (ctx: AnyRouteContext): string => {
+  const principal = ctx.principal!;
+  return principal.type === 'user' ? principal.userId : principal.keyId;
+};
+
+/** Every change is recorded in the organization's chain, in the same transaction as the change. */
+const entry = <A extends AuditAction>(ctx: AnyRouteContext & { org: OrgAccess }, action: A, target: { type: 'project' | 'service'; id: string }, metadata: AuditEntry<A>['metadata']): AuditEntry<A> => ({
+  scope: `org:${ctx.org.scope.orgId}`,
+  actor: actorOf(ctx),
+  action,
+  target,
+  metadata,
+});
+
+/** The project service: projects of an organization and the services of a project. */
+export const handler = createApiHandler({
+  domain: 'projects',
+  logger,
+  routeTable,
+  routes: [
+    implement(routes.createProject, async ({ body }, ctx) => {
+      const { project, write } = createProjectWrite(ctx.org.scope, body, creatorOf(ctx), new Date());
+      await ctx.platform.audit.commit(entry(ctx, 'project.created', { type: 'project', id: project.projectId }, { name: project.name }), [write]);
+      return { body: projectView(project) };
+    }),
+
+    implement(routes.listProjects, async ({ query }, ctx) => {
+      const page = await listProjects(ctx.platform.table, ctx.org.scope, { limit: query.limit ?? DEFAULT_PAGE_SIZE, cursor: query.cursor });
+      return { body: { projects: page.items.map(projectView), ...(page.cursor ? { cursor: page.cursor } : {}) } };
+    }),
+
+    implement(routes.getProject, async ({ params }, ctx) => {
+      const project = await getProject(ctx.platform.table, ctx.org.scope, params.projectId);
+      if (!project) throw new NotFoundError('No such project.');
+      return { body: projectView(project) };
+    }),
+
+    implement(routes.updateProject, async ({ params, body }, ctx) => {
+      const { scope } = ctx.org;
+      const project = await getProject(ctx.platform.table, scope, params.projectId);
+      if (!project) throw new NotFoundError('No such project.');
+      if (project.version !== body.version) throw new PreconditionFailedError();
+      const name = body.name ?? project.name;
+      const description = body.description === null ? undefined : (body.description ?? project.description);
+      const fields = [...(name !== project.name ? ['name' as const] : []), ...(description !== project.description ? ['description' as const] : [])];
+      if (fields.length === 0) return { body: projectView(project) };
+      const updatedAt = new Date().toISOString();
+      await ctx.platform.audit.commit(entry(ctx, 'project.updated', { type: 'project', id: project.projectId }, { fields, version: project.version + 1 }), [
+        updateProjectWrite(scope, project.projectId, project.version, { name, description, updatedAt }),
+      ]);
+      const { description: _old, ...rest } = project;
+      return { body: projectView({ ...rest, name, ...(description !== undefined ? { description } : {}), updatedAt, version: project.version + 1 }) };
+    }),
+
+    implement(routes.deleteProject, async ({ params }, ctx) => {
+      const { scope } = ctx.org;
+      const project = await getProject(ctx.platform.table, scope, params.projectId);
+      if (!project) throw new NotFoundError('No such project.');
+      // Answered early for the common case; the conditional delete decides under concurrency.
+      if (project.serviceCount > 0) throw new ConflictError('Delete the services of this project first.');
+      await ctx.platform.audit.commit(entry(ctx, 'project.deleted', { type: 'project', id: project.projectId }, {}), [deleteProjectWrite(scope, project.projectId)]);
+      return { body: {} };
+    }),
+
+    implement(routes.createService, async ({ params, body }, ctx) => {
+      const spec = resolveServiceSpec(body);
+      const { service, writes } = createServiceWrites(ctx.org.scope, params.projectId, spec, creatorOf(ctx), new Date());
+      await ctx.platform.audit.commit(
+        entry(ctx, 'service.created', { type: 'service', id: service.serviceId }, { projectId: service.projectId, name: spec.name, type: spec.type }),
+        writes,
+      );
+      return { body: serviceView(service) };
+    }),
+
+    implement(routes.listServices, async ({ params, query }, ctx) => {
+      const page = await listServices(ctx.platform.table, ctx.org.scope, params.projectId, { limit: query.limit ?? DEFAULT_PAGE_SIZE, cursor: query.cursor });
+      return { body: { services: page.items.map(serviceView), ...(page.cursor ? { cursor: page.cursor } : {}) } };
+    }),
+
+    implement(routes.getService, async ({ params }, ctx) => {
+      const service = await getService(ctx.platform.table, ctx.org.scope, params.projectId, params.serviceId);
+      if (!service) throw new NotFoundError('No such service.');
+      return { body: serviceView(service) };
+    }),
+
+    implement(routes.updateService, async ({ params, body }, ctx) => {
+      const { scope } = ctx.org;
+      const service = await getService(ctx.platform.table, scope, params.projectId, params.serviceId);
+      if (!service) throw new NotFoundError('No such service.');
+      if (service.version !== body.version) throw new PreconditionFailedError();
+      const { version: _version, ...patch } = body;
+      const merged = applyServicePatch(service.spec, patch);
+      // The merged spec is checked as a whole; its issues name the body fields that must change.
+      if (!merged.ok) throw new ValidationError(fieldIssues('body', merged.error));
+      const fields = (Object.keys(merged.spec) as (keyof typeof merged.spec)[]).filter((f) => JSON.stringify(merged.spec[f]) !== JSON.stringify(service.spec[f]));
+      const removed = (Object.keys(service.spec) as (keyof typeof service.spec)[]).filter((f) => !(f in merged.spec));
+      const changed = [...new Set([...fields, ...removed])].filter((f) => f !== 'name');
+      if (changed.length === 0) return { body: serviceView(service) };
+      const updated = { ...service, spec: merged.spec, updatedAt: new Date().toISOString(), version: service.version + 1 };
+      await ctx.platform.audit.commit(
+        entry(ctx, 'service.updated', { type: 'service', id: service.serviceId }, { projectId: service.projectId, fields: changed, version: updated.version }),
+        [updateServiceWrite(scope, updated, service.version)],
+      );
+      return { body: serviceView(updated) };
+    }),
+
+    implement(routes.deleteService, async ({ params }, ctx) => {
+      await ctx.platform.audit.commit(
+        entry(ctx, 'service.deleted', { type: 'service', id: params.serviceId }, { projectId: params.projectId }),
+        deleteServiceWrites(ctx.org.scope, params.projectId, params.serviceId),
+      );
+      return { body: {} };
+    }),
+  ],
+});

@@ -1,0 +1,80 @@
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { orgPartition, TenantKeyPrefixes, TenantKeys, type OrgScope } from '../kernel/auth/org-scope';
+import { NotFoundError } from '../kernel/errors';
+import { Conditions, Writes, type Page, type Table, type TransactWrite } from '../kernel/storage/table';
+import { projectServiceCountWrite } from './projects';
+import { ResolvedServiceSpec } from './service-spec';
+
+/** A service, at `ORG#<orgId>` / `SERVICE#<projectId>#<serviceId>`; its spec is versioned. */
+export const ServiceRecord = z.object({
+  serviceId: z.string(),
+  projectId: z.string(),
+  spec: ResolvedServiceSpec,
+  createdAt: z.string(),
+  createdBy: z.string(),
+  updatedAt: z.string(),
+  version: z.number(),
+});
+export type ServiceRecord = z.output<typeof ServiceRecord>;
+
+/** A service as the API shows it: the spec flattened, so a GET answers in the shape a POST takes. */
+export const ServiceView = ResolvedServiceSpec.extend({
+  serviceId: z.string(),
+  projectId: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  version: z.number(),
+});
+export const serviceView = (s: ServiceRecord): z.output<typeof ServiceView> => ({
+  serviceId: s.serviceId,
+  projectId: s.projectId,
+  ...s.spec,
+  createdAt: s.createdAt,
+  updatedAt: s.updatedAt,
+  version: s.version,
+});
+
+// `s_` is taken by sessions; a distinct prefix keeps ids unambiguous in logs and audit records.
+export const newServiceId = () => `svc_${randomBytes(16).toString('hex')}`;
+
+const serviceItem = (scope: OrgScope, s: ServiceRecord) => {
+  const { version: _v, ...rest } = s;
+  return { ...TenantKeys.service(scope, s.projectId, s.serviceId), ...rest };
+};
+
+/** A new service (version 1), counted into its project in the same transaction. */
+export function createServiceWrites(scope: OrgScope, projectId: string, spec: ResolvedServiceSpec, createdBy: string, now: Date): { service: ServiceRecord; writes: TransactWrite[] } {
+  const at = now.toISOString();
+  const service: ServiceRecord = { serviceId: newServiceId(), projectId, spec, createdAt: at, createdBy, updatedAt: at, version: 1 };
+  return { service, writes: [Writes.putVersioned(serviceItem(scope, service), 0), projectServiceCountWrite(scope, projectId, 1)] };
+}
+
+/** Replaces the spec if the stored version is still `expectedVersion` (412 otherwise). */
+export function updateServiceWrite(scope: OrgScope, service: ServiceRecord, expectedVersion: number): TransactWrite {
+  return Writes.putVersioned(serviceItem(scope, service), expectedVersion);
+}
+
+/** Deletes a service and counts it out of its project. */
+export function deleteServiceWrites(scope: OrgScope, projectId: string, serviceId: string): TransactWrite[] {
+  return [
+    Writes.delete(TenantKeys.service(scope, projectId, serviceId), Conditions.exists, () => new NotFoundError('No such service.')),
+    projectServiceCountWrite(scope, projectId, -1),
+  ];
+}
+
+export async function getService(table: Table, scope: OrgScope, projectId: string, serviceId: string): Promise<ServiceRecord | undefined> {
+  return table.get(TenantKeys.service(scope, projectId, serviceId), ServiceRecord, { consistent: true });
+}
+
+/** Access pattern: a project's services, by id, a page at a time. */
+export async function listServices(table: Table, scope: OrgScope, projectId: string, page: { limit: number; cursor?: string | undefined }): Promise<Page<ServiceRecord>> {
+  return table.query({
+    schema: ServiceRecord,
+    partition: orgPartition(scope),
+    sortKeyPrefix: TenantKeyPrefixes.servicesOfProject(projectId),
+    limit: page.limit,
+    consistent: true,
+    ...(page.cursor !== undefined ? { cursor: page.cursor } : {}),
+  });
+}
