@@ -21,6 +21,7 @@ import {
   orgView,
   updateOrgWrite,
 } from './organizations';
+import { apiKeyImplementations } from './api-key-handlers';
 import * as routes from './routes';
 
 const logger = createLogger('orgs');
@@ -156,5 +157,6 @@ export const handler = createApiHandler({
       );
       return { body: {} };
     }),
+    ...apiKeyImplementations,
   ],
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Roles } from '../kernel/auth/permissions';
 import { defineRoute } from '../kernel/http/route';
+import { apiKeyRoutes } from './api-key-routes';
 import { OrgView } from './organizations';
 
 const OrgId = z.string().regex(/^o_[0-9a-f]{32}$/, 'Not an organization id.');
@@ -112,4 +113,4 @@ export const removeMember = defineRoute({
   errors: [403, 404, 409],
 });
 
-export const orgRoutes = [createOrg, listOrgs, getOrg, updateOrg, deleteOrg, listMembers, changeMemberRole, removeMember] as const;
+export const orgRoutes = [createOrg, listOrgs, getOrg, updateOrg, deleteOrg, listMembers, changeMemberRole, removeMember, ...apiKeyRoutes] as const;

@@ -15,6 +15,8 @@ import { addMember, ownerWithOrg } from '../support/tenancy';
  *  - by the owner of another organization, on their own organization but with the victim's ids in
  *    every other path parameter → 404;
  *  - (personal routes) by another user with the victim's ids → 404;
+ *  - (organization routes) with an API key (owner role) of another organization → 404;
+ *  - (every personal route) with an API key → 403: a key acts for an organization, not a person;
  * and no response body holds the victim's data.
  */
 
@@ -23,6 +25,8 @@ interface World {
   readonly orgName: string;
   readonly owner: TestUser;
   readonly members: Record<Role, TestUser>;
+  /** An owner-role API key of the organization. */
+  readonly apiKey: string;
   /** Values for each path parameter name, created on demand. */
   readonly ids: Map<string, string>;
 }
@@ -30,6 +34,7 @@ interface World {
 const protectedRoutes = routeTable.filter((r) => r.auth.kind !== 'public');
 const orgRoutes = protectedRoutes.filter((r) => r.auth.kind === 'permission');
 const personalRoutes = protectedRoutes.filter((r) => r.auth.kind === 'authenticated' && pathParameterNames(r.path).length > 0);
+const everyPersonalRoute = protectedRoutes.filter((r) => r.auth.kind === 'authenticated');
 
 let api: TestApi;
 let victim: World;
@@ -40,7 +45,9 @@ async function makeWorld(): Promise<World> {
   const { owner, orgId } = await ownerWithOrg(api, orgName);
   const members = { owner } as Record<Role, TestUser>;
   for (const role of Roles.filter((r) => r !== 'owner')) members[role] = await addMember(api, orgId, role);
-  return { orgId, orgName, owner, members, ids: new Map([['orgId', orgId]]) };
+  const key = await api.request('POST', `/v1/orgs/${orgId}/api-keys`, { headers: bearer(owner.accessToken), body: { name: 'matrix', role: 'owner' } });
+  expect(key.status, `creating the world's API key: ${key.text}`).toBe(201);
+  return { orgId, orgName, owner, members, apiKey: key.json.key as string, ids: new Map([['orgId', orgId]]) };
 }
 
 /** How to obtain a value for each path parameter in a world. A new parameter needs a line here. */
@@ -51,10 +58,20 @@ const fixtures: Record<string, (w: World) => Promise<string>> = {
     const res = await api.request('GET', '/v1/auth/sessions', { headers: bearer(w.owner.accessToken) });
     return res.json.sessions[0].sessionId as string;
   },
+  invitationId: async (w) => {
+    const res = await api.request('POST', `/v1/orgs/${w.orgId}/invitations`, { headers: bearer(w.owner.accessToken), body: { email: `${uniqueId('inv')}@example.com`, role: 'viewer' } });
+    expect(res.status, `creating an invitation fixture: ${res.text}`).toBe(201);
+    return res.json.invitationId as string;
+  },
   projectId: async (w) => {
     const res = await api.request('POST', `/v1/orgs/${w.orgId}/projects`, { headers: bearer(w.owner.accessToken), body: { name: `proj-${uniqueId()}` } });
     expect(res.status, `creating a project fixture: ${res.text}`).toBe(201);
     return res.json.projectId as string;
+  },
+  keyId: async (w) => {
+    const res = await api.request('POST', `/v1/orgs/${w.orgId}/api-keys`, { headers: bearer(w.owner.accessToken), body: { name: 'fixture', role: 'viewer' } });
+    expect(res.status, `creating an API key fixture: ${res.text}`).toBe(201);
+    return res.json.keyId as string;
   },
   serviceId: async (w) => {
     const projectId = await idFor(w, 'projectId');
@@ -93,7 +110,7 @@ const send = (route: Route, path: string, token?: string): Promise<TestResponse>
 
 /** Nothing of the victim's may appear in a refusal: no names, emails or ids beyond those sent. */
 function expectNoVictimData(res: TestResponse, sentPath: string) {
-  const leaks = [victim.orgName, victim.owner.email, ...Object.values(victim.members).map((m) => m.email), ...victim.ids.values()].filter(
+  const leaks = [victim.orgName, victim.apiKey, victim.owner.email, ...Object.values(victim.members).map((m) => m.email), ...victim.ids.values()].filter(
     (value) => !sentPath.includes(value),
   );
   for (const value of leaks) expect(res.text).not.toContain(value);
@@ -160,6 +177,21 @@ describe('cross-tenant matrix (generated from the route table)', () => {
     const path = await pathFor(route, victim);
     const res = await send(route, path, attacker.owner.accessToken);
     expect(res.status).toBe(404);
+    expectNoVictimData(res, path);
+  });
+
+  it.each(orgRoutes.map((r) => [label(r), r] as const))('%s answers 404 to an API key of another organization', async (_label, route) => {
+    const path = await pathFor(route, victim);
+    const res = await send(route, path, attacker.apiKey);
+    expect(res.status).toBe(404);
+    expectNoVictimData(res, path);
+  });
+
+  it.each(everyPersonalRoute.map((r) => [label(r), r] as const))('%s refuses an API key (403: a key is not a person)', async (_label, route) => {
+    const path = await pathFor(route, victim);
+    const res = await send(route, path, attacker.apiKey);
+    expect(res.status).toBe(403);
+    expect(res.json.error.code).toBe('forbidden');
     expectNoVictimData(res, path);
   });
 

@@ -14,6 +14,9 @@ const signingKeyIdSchema = z.string().regex(/^k_[A-Za-z0-9_-]{16}$/, 'a signing 
 /** Projects are named in service records by id (`p_` + 32 hex). */
 const projectIdSchema = z.string().regex(/^p_[0-9a-f]{32}$/, 'a project is recorded by its id');
 
+/** An API key is recorded by its key id (20 hex): public, unlike its secret, which is never recorded. */
+const apiKeyIdSchema = z.string().regex(/^[0-9a-f]{20}$/, 'an API key is recorded by its key id');
+
 /**
  * The closed catalogue of audited actions, each with the schema of its metadata. Metadata holds
  * identifiers and facts only (never a secret value, token, password or PII): schemas are strict, so
@@ -40,6 +43,10 @@ export const AuditActions = {
   'member.added': z.strictObject({ role: z.enum(['owner', 'admin', 'developer', 'viewer']), via: z.enum(['creation', 'invitation']) }),
   'member.role_changed': z.strictObject({ from: z.enum(['owner', 'admin', 'developer', 'viewer']), to: z.enum(['owner', 'admin', 'developer', 'viewer']) }),
   'member.removed': z.strictObject({ role: z.enum(['owner', 'admin', 'developer', 'viewer']) }),
+  // API keys (org:<id> scope); the target is the key. Reads with a key are recorded at most once a minute.
+  'apikey.created': z.strictObject({ keyId: apiKeyIdSchema, name: z.string().max(100), role: z.enum(['owner', 'admin', 'developer', 'viewer']), projectCount: z.number().int().min(0).optional() }),
+  'apikey.revoked': z.strictObject({ keyId: apiKeyIdSchema }),
+  'apikey.used': z.strictObject({ keyId: apiKeyIdSchema, route: z.string().regex(/^[A-Za-z0-9]{1,64}$/) }),
   // Projects and services (org:<id> scope); the target is the project or service.
   'project.created': z.strictObject({ name: z.string().max(63) }),
   'project.updated': z.strictObject({ fields: z.array(z.enum(['name', 'description'])).min(1), version: z.number().int().min(2) }),

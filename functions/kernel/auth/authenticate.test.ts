@@ -96,15 +96,21 @@ describe('createAuthenticator', () => {
       }
     });
 
-    it('refuses something that looks like an API key, before any session read', async () => {
+    it('refuses a malformed API key before any read', async () => {
       const get = vi.spyOn(env.table, 'get');
       try {
         await expectRefused(`Bearer rmp_live_${randomBytes(24).toString('base64url')}`);
         await expectRefused(`Bearer rmp_${'a'.repeat(40)}`);
+        await expectRefused(`Bearer rmp_${'A'.repeat(20)}_${randomBytes(32).toString('base64url')}`);
+        await expectRefused(`Bearer rmp_${randomBytes(10).toString('hex')}_${randomBytes(31).toString('base64url')}`);
         expect(get).not.toHaveBeenCalled();
       } finally {
         get.mockRestore();
       }
+    });
+
+    it('refuses a well-formed API key nobody issued', async () => {
+      await expectRefused(`Bearer rmp_${randomBytes(10).toString('hex')}_${randomBytes(32).toString('base64url')}`);
     });
 
     it('refuses a token longer than 4096 characters without verifying it', async () => {

@@ -2,6 +2,7 @@ import { UnauthenticatedError } from '../errors';
 import { Keys } from '../storage/keys';
 import type { Table } from '../storage/table';
 import type { AccessTokens } from './access-tokens';
+import { isApiKeyCredential, verifyApiKey } from './api-keys';
 import type { Authenticator } from './authenticator';
 import { isSessionUsable, SessionRecord } from './session';
 
@@ -24,7 +25,8 @@ export interface AuthenticatorOptions {
 
 /**
  * The authentication step of every non-public route: a bearer access token (JWT) whose signature,
- * claims and session all check out. API keys (`rmp_…`) arrive with the tenancy capability.
+ * claims and session all check out, or an organization API key (`rmp_…`) that is known, untampered,
+ * unrevoked and unexpired (read consistently on every request, never cached: revocation is immediate).
  */
 export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
   const now = options.now ?? (() => Date.now());
@@ -46,7 +48,14 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     if (!authorization) throw new UnauthenticatedError();
     const match = BEARER.exec(authorization);
     if (!match) throw new UnauthenticatedError('Use "Authorization: Bearer <access token>".');
-    const claims = await options.tokens.verify(match[1]!);
+    const credential = match[1]!;
+    if (isApiKeyCredential(credential)) {
+      const principal = await verifyApiKey(options.table, credential, now());
+      // One answer for unknown, tampered, revoked and expired keys: the caller learns nothing more.
+      if (!principal) throw new UnauthenticatedError('Invalid API key.');
+      return principal;
+    }
+    const claims = await options.tokens.verify(credential);
     if (!(await sessionIsActive(claims.userId, claims.sessionId))) throw new UnauthenticatedError('The session has ended; log in again.');
     return { type: 'user', userId: claims.userId, sessionId: claims.sessionId };
   };

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { ForbiddenError, NotFoundError } from '../errors';
+import { ForbiddenError, NotFoundError, UnauthenticatedError } from '../errors';
 import type { Table } from '../storage/table';
 import { mintOrgScope, TenantKeys, type OrgScope } from './org-scope';
-import { roleAllows, Roles, type Permission, type Role } from './permissions';
+import { roleAllows, RoleRank, Roles, type Permission, type Role } from './permissions';
 import type { Principal } from './principal';
 
 /** A person's place in an organization, at `ORG#<orgId>` / `MEMBER#<userId>`. */
@@ -42,9 +42,14 @@ export async function requireOrg(table: Table, principal: Principal, orgId: stri
     if (!membership) throw new NotFoundError(NO_SUCH_ORG);
     role = membership.role;
   } else {
-    // An API key belongs to one organization; its role is checked by the authenticator.
+    // An API key belongs to one organization: any other does not exist for it.
     if (principal.orgId !== orgId) throw new NotFoundError(NO_SUCH_ORG);
-    throw new ForbiddenError('API keys are not accepted on this route yet.');
+    // A key lives only as long as its creator's membership (read consistently, like a member's):
+    // removing a member ends their keys at once. A dead key is a 401, like a revoked one.
+    const creator = await table.get(TenantKeys.member(scope, principal.createdBy), MembershipRecord, { consistent: true });
+    if (!creator) throw new UnauthenticatedError('Invalid API key.');
+    // Demoting the creator lowers the key with them: a key never holds more than its creator now does.
+    role = RoleRank[creator.role] < RoleRank[principal.role] ? creator.role : principal.role;
   }
   if (!roleAllows(role, permission)) throw new ForbiddenError(`Your role (${role}) does not allow ${permission}.`);
   return { scope, role };
@@ -54,14 +59,19 @@ const Existing = z.looseObject({});
 
 /**
  * The next links: a `{userId}` in the path must be a member of this organization, a `{projectId}`
- * a project of it, and a `{serviceId}` a service of that project. The keys contain the
+ * a project of it (and one of the key's projects, for a restricted API key), and a `{serviceId}` a
+ * service of that project. The keys contain the
  * organization and the project, so a foreign id finds nothing (404): ownership needs no separate
  * check a handler could skip.
  */
-export async function requireResources(table: Table, scope: OrgScope, params: Readonly<Record<string, unknown>>): Promise<void> {
+export async function requireResources(table: Table, scope: OrgScope, params: Readonly<Record<string, unknown>>, principal?: Principal): Promise<void> {
   const userId = typeof params.userId === 'string' ? params.userId : undefined;
   const projectId = typeof params.projectId === 'string' ? params.projectId : undefined;
   const serviceId = typeof params.serviceId === 'string' ? params.serviceId : undefined;
+  // A key restricted to some projects does not see the others (404, as for a foreign project).
+  if (projectId !== undefined && principal?.type === 'api_key' && principal.projectIds && !principal.projectIds.includes(projectId)) {
+    throw new NotFoundError('No such project.');
+  }
   if (userId !== undefined && !(await table.get(TenantKeys.member(scope, userId), MembershipRecord, { consistent: true }))) {
     throw new NotFoundError('No such member.');
   }

@@ -36,7 +36,12 @@ export const TenantKeys = {
   project: (scope: OrgScope, projectId: string) => orgItemKey(scope, 'PROJECT', projectId),
   /** Services sort under their project (`SERVICE#<projectId>#<serviceId>`), apart from projects. */
   service: (scope: OrgScope, projectId: string, serviceId: string) => orgItemKey(scope, 'SERVICE', projectId, serviceId),
+  /** The listing record of an API key (its secret hash lives only on the lookup item, `Keys.apiKeyLookup`). */
+  apiKey: (scope: OrgScope, keyId: string) => orgItemKey(scope, 'APIKEY', keyId),
 } as const;
+
+/** The sort-key prefix of an organization's API keys, for listing them. */
+export const API_KEY_SORT_PREFIX = 'APIKEY#';
 
 /** Sort-key prefixes of the tenant list patterns, built like the keys above. */
 export const TenantKeyPrefixes = {

@@ -1,9 +1,10 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { z } from 'zod';
+import { recordApiKeyUse } from '../auth/api-keys';
 import { requireOrg, requireResources, type OrgAccess } from '../auth/authorize';
 import type { Principal } from '../auth/principal';
-import { NotFoundError, MethodNotAllowedError } from '../errors';
+import { ForbiddenError, NotFoundError, MethodNotAllowedError } from '../errors';
 import type { Logger } from '../logging/logger';
 import { platform, type Platform } from '../platform/platform';
 import { rateLimit } from '../rate-limit/middleware';
@@ -102,21 +103,37 @@ export function createApiHandler(options: ApiHandlerOptions) {
 
   // Public routes need no principal; every other route gets one or is refused (401) here, before
   // the body is parsed or validated, so an anonymous caller learns nothing about the schemas.
+  // Personal routes (`authenticated`: /v1/me, my sessions, my organizations) act for a person; an
+  // API key acts for an organization, so it is refused there (403: valid, but not this kind of caller).
   const authenticate = async (request: ApiRequest) => {
-    if (request.internal.route?.auth.kind === 'public') return;
-    request.internal.principal = await platform().authenticate({ authorization: header(request.event, 'authorization') });
+    const route = request.internal.route;
+    if (route?.auth.kind === 'public') return;
+    const principal = await platform().authenticate({ authorization: header(request.event, 'authorization') });
+    if (route?.auth.kind === 'authenticated' && principal.type !== 'user') throw new ForbiddenError('API keys act for an organization; use an access token here.');
+    request.internal.principal = principal;
   };
 
   // Routes that need a permission: the caller's organization, role and the resources in the path,
   // checked before the body is read, so a caller without access learns nothing about the schemas
   // and a foreign id is a 404 whatever else the request holds.
+  // An authorized API-key request also records the key's use (at most once a minute per key, see
+  // recordApiKeyUse): `lastUsedAt` always, and an `apikey.used` audit record for reads.
   const authorize = async (request: ApiRequest) => {
     const route = request.internal.route;
     if (route?.auth.kind !== 'permission') return;
     const params = parsePathParameters(request);
-    const access = await requireOrg(platform().table, request.internal.principal!, String(params.orgId), route.auth.permission);
-    await requireResources(platform().table, access.scope, params);
+    const principal = request.internal.principal!;
+    const access = await requireOrg(platform().table, principal, String(params.orgId), route.auth.permission);
+    await requireResources(platform().table, access.scope, params, principal);
     request.internal.org = access;
+    if (principal.type === 'api_key') {
+      await recordApiKeyUse(platform(), principal, access.scope, {
+        routeId: route.id,
+        audited: route.method === 'GET',
+        sourceIp: request.event.requestContext?.identity?.sourceIp ?? 'unknown',
+        userAgent: header(request.event, 'user-agent'),
+      }, new Date());
+    }
   };
 
   // The handler gets only (event, context); the pipeline's state reaches it keyed by the event object,

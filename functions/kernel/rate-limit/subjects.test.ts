@@ -21,7 +21,7 @@ describe('subjects', () => {
     it('keeps an address and a principal with the same text apart', () => {
       expect(bucketId('general', ipSubject('10.0.0.1'))).not.toBe(bucketId('general', ['principal', 'user', '10.0.0.1']));
       expect(bucketId('general', principalSubject({ type: 'user', userId: 'u_1', sessionId: 's' }))).not.toBe(
-        bucketId('general', principalSubject({ type: 'api_key', keyId: 'u_1', orgId: 'o' })),
+        bucketId('general', principalSubject({ type: 'api_key', keyId: 'u_1', orgId: 'o', role: 'viewer', createdBy: 'u_2' })),
       );
     });
 

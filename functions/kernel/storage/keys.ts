@@ -11,6 +11,8 @@ export const KeyPrefix = {
   platform: 'PLATFORM#',
   org: 'ORG#',
   user: 'USER#',
+  /** API-key lookup items: `APIKEY#<keyId>` / `KEY`, read by the authenticator on every request. */
+  apiKey: 'APIKEY#',
 } as const;
 
 /** Fixed width so that lexical sort order equals numeric order (12 digits: a trillion records). */
@@ -51,5 +53,9 @@ export const Keys = {
     sk: 'TOKEN',
   }),
   totp: (userId: string) => ({ pk: `${KeyPrefix.user}${keyPart(userId)}`, sk: 'MFA#TOTP' }),
+  // API keys: the item authentication reads, found by the public key id (never by the secret).
+  apiKeyLookup: (keyId: string) => ({ pk: `${KeyPrefix.apiKey}${keyPart(keyId)}`, sk: 'KEY' }),
   rateLimitBucket: (bucket: string) => ({ pk: `RATE#${keyPart(bucket)}`, sk: 'BUCKET' }),
+  /** An invitation's token, by the SHA-256 of the token: how an invitee's link finds it. */
+  invitationToken: (tokenHash: string) => ({ pk: `INVITE#${keyPart(tokenHash)}`, sk: 'TOKEN' }),
 } as const;

@@ -1,0 +1,139 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import type { AuditTrail } from '../audit/audit-trail';
+import { TableDefinition } from '../storage/table-definition';
+import { Keys } from '../storage/keys';
+import type { Table, TransactWrite } from '../storage/table';
+import { TenantKeys, type OrgScope } from './org-scope';
+import { Roles } from './permissions';
+import type { Principal } from './principal';
+
+/**
+ * Organization API keys: `rmp_<keyId>_<secret>`. The key id (20 lowercase hex) is public: it names
+ * the key in listings, audit records and rate limits. The secret (32 random bytes, base64url) is
+ * shown once and stored only as its SHA-256: a leaked table holds nothing that authenticates.
+ */
+export const API_KEY_PREFIX = 'rmp_';
+const KEY_ID_HEX_LENGTH = 20;
+const SECRET_BYTES = 32;
+
+// Parsed by the fixed key-id length: base64url secrets may themselves contain `_`.
+const API_KEY = /^rmp_([0-9a-f]{20})_([A-Za-z0-9_-]{43})$/;
+
+/** How often at most a key's use is recorded (`lastUsedAt` and the `apikey.used` audit record). */
+export const API_KEY_USE_RECORD_INTERVAL_MS = 60_000;
+
+/** The item authentication reads, at `APIKEY#<keyId>` / `KEY`: everything needed, nothing more. */
+export const ApiKeyLookupRecord = z.object({
+  keyId: z.string(),
+  orgId: z.string(),
+  /** Hex SHA-256 of the secret part. */
+  secretHash: z.string().regex(/^[0-9a-f]{64}$/),
+  role: z.enum(Roles),
+  projectIds: z.array(z.string()).optional(),
+  createdBy: z.string(),
+  /** Epoch seconds: also the table's TTL attribute, so an expired key's items disappear on their own. */
+  expiresAt: z.number().optional(),
+  revoked: z.boolean(),
+  lastUsedAt: z.string().optional(),
+});
+export type ApiKeyLookupRecord = z.output<typeof ApiKeyLookupRecord>;
+
+export const isApiKeyCredential = (credential: string): boolean => credential.startsWith(API_KEY_PREFIX);
+
+const hashSecret = (secret: string): Buffer => createHash('sha256').update(secret, 'utf8').digest();
+
+/** A new key: the string shown once, and the hash stored in its place. */
+export function generateApiKey(): { keyId: string; key: string; secretHash: string } {
+  const keyId = randomBytes(KEY_ID_HEX_LENGTH / 2).toString('hex');
+  const secret = randomBytes(SECRET_BYTES).toString('base64url');
+  return { keyId, key: `${API_KEY_PREFIX}${keyId}_${secret}`, secretHash: hashSecret(secret).toString('hex') };
+}
+
+/** Splits a presented key into its id and secret; `undefined` for anything not shaped like one of ours. */
+export function parseApiKey(credential: string): { keyId: string; secret: string } | undefined {
+  const match = API_KEY.exec(credential);
+  return match ? { keyId: match[1]!, secret: match[2]! } : undefined;
+}
+
+/**
+ * The principal of a presented key, or `undefined` when the key is unknown, tampered with,
+ * revoked or expired. One consistent GetItem per request and no cache: revocation is immediate.
+ */
+export async function verifyApiKey(table: Table, credential: string, nowMs: number): Promise<Extract<Principal, { type: 'api_key' }> | undefined> {
+  const parsed = parseApiKey(credential);
+  if (!parsed) return undefined;
+  const record = await table.get(Keys.apiKeyLookup(parsed.keyId), ApiKeyLookupRecord, { consistent: true });
+  // Hash the presented secret even for an unknown key, so timing says nothing about which ids exist.
+  const presented = hashSecret(parsed.secret);
+  const stored = Buffer.from(record?.secretHash ?? '0'.repeat(64), 'hex');
+  if (!timingSafeEqual(presented, stored) || !record) return undefined;
+  if (record.revoked) return undefined;
+  if (record.expiresAt !== undefined && record.expiresAt * 1000 <= nowMs) return undefined;
+  return {
+    type: 'api_key',
+    keyId: record.keyId,
+    orgId: record.orgId,
+    role: record.role,
+    ...(record.projectIds ? { projectIds: record.projectIds } : {}),
+    createdBy: record.createdBy,
+    ...(record.lastUsedAt ? { lastUsedAt: record.lastUsedAt } : {}),
+  };
+}
+
+/** The use was recorded within the interval by another request: nothing to do. */
+class UseAlreadyRecorded extends Error {}
+
+/**
+ * Records that a key was used: `lastUsedAt` on both of its items, at most once per key per interval,
+ * and for reads (`audited`) an `apikey.used` audit record in the same transaction; writes are
+ * audited by their own change. The lookup item's conditional update decides which request records,
+ * so concurrent requests on many instances write once; within the interval the principal's
+ * `lastUsedAt` (read at authentication) spares even the attempt.
+ */
+export async function recordApiKeyUse(
+  deps: { table: Table; audit: AuditTrail },
+  principal: Extract<Principal, { type: 'api_key' }>,
+  scope: OrgScope,
+  request: { routeId: string; audited: boolean; sourceIp: string; userAgent: string | undefined },
+  now: Date,
+): Promise<boolean> {
+  const cutoff = new Date(now.getTime() - API_KEY_USE_RECORD_INTERVAL_MS).toISOString();
+  if (principal.lastUsedAt !== undefined && principal.lastUsedAt > cutoff) return false;
+  const at = now.toISOString();
+  const already = () => new UseAlreadyRecorded();
+  const touch = (key: { pk: string; sk: string }, onlyIfStale: boolean): TransactWrite => ({
+    item: {
+      Update: {
+        TableName: '',
+        Key: key,
+        UpdateExpression: 'SET #lastUsedAt = :at',
+        ConditionExpression: onlyIfStale ? 'attribute_exists(#pk) AND (attribute_not_exists(#lastUsedAt) OR #lastUsedAt < :cutoff)' : 'attribute_exists(#pk)',
+        ExpressionAttributeNames: { '#pk': TableDefinition.partitionKey, '#lastUsedAt': 'lastUsedAt' },
+        ExpressionAttributeValues: onlyIfStale ? { ':at': at, ':cutoff': cutoff } : { ':at': at },
+      },
+    },
+    onConditionFailed: already,
+  });
+  const writes = [touch(Keys.apiKeyLookup(principal.keyId), true), touch(TenantKeys.apiKey(scope, principal.keyId), false)];
+  try {
+    if (!request.audited) {
+      await deps.table.transact(writes);
+      return true;
+    }
+    await deps.audit.commit(
+      {
+        scope: `org:${scope.orgId}`,
+        actor: { type: 'api_key', id: principal.keyId, ip: request.sourceIp, ...(request.userAgent ? { userAgent: request.userAgent.slice(0, 512) } : {}) },
+        action: 'apikey.used',
+        target: { type: 'api_key', id: principal.keyId },
+        metadata: { keyId: principal.keyId, route: request.routeId },
+      },
+      writes,
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof UseAlreadyRecorded) return false;
+    throw error;
+  }
+}
