@@ -16,6 +16,7 @@ import {
   hasProjects,
   listMembers,
   listOrgsOfUser,
+  membershipWrite,
   memberIndexKeys,
   orgItemKeys,
   orgView,
@@ -23,6 +24,26 @@ import {
 } from './organizations';
 import { apiKeyImplementations } from './api-key-handlers';
 import * as routes from './routes';
+import { createInvitation, findInvitationByToken, getInvitation, invitationView, listInvitations, removeInvitationWrites } from './invitations';
+import { Keys } from '../kernel/storage/keys';
+import { InvalidTokenError } from '../kernel/errors';
+import { z } from 'zod';
+
+/** What this domain needs to know of an account: the address it proved it owns. */
+const AccountEmail = z.object({ email: z.string(), emailVerified: z.boolean() });
+
+const invitationMail = (to: string, orgName: string, role: string, appUrl: string, token: string) => ({
+  to,
+  subject: `You are invited to join ${orgName} on Rampart`,
+  text: [
+    `You have been invited to join the organization "${orgName}" on Rampart as ${role}.`,
+    '',
+    'Sign in (or sign up with this address), then open this link within 7 days to accept:',
+    `${appUrl}/invitations/accept?token=${token}`,
+    '',
+    'If you did not expect this, ignore this message.',
+  ].join('\n'),
+});
 
 const logger = createLogger('orgs');
 setPlatformFactory(() => awsPlatform(logger));
@@ -136,6 +157,63 @@ export const handler = createApiHandler({
         [Writes.putVersioned({ ...TenantKeys.member(scope, target.userId), ...rest, role: body.role, ...memberIndexKeys(scope, target.userId) }, version), ...guard],
       );
       return { body: memberView({ ...target, role: body.role }) };
+    }),
+
+    implement(routes.createInvitation, async ({ body }, ctx) => {
+      const { scope, role: callerRole } = ctx.org;
+      assertMayManage(callerRole, 'viewer', body.role);
+      const org = await getOrg(ctx.platform.table, scope);
+      if (!org) throw new NotFoundError('No such organization.');
+      const invitedBy = ctx.principal.type === 'user' ? ctx.principal.userId : ctx.principal.keyId;
+      const { record, token, writes } = createInvitation(scope, body.email, body.role, invitedBy, new Date());
+      await ctx.platform.audit.commit(
+        { scope: `org:${scope.orgId}`, actor: actorOf(ctx), action: 'invitation.created', target: { type: 'invitation', id: record.invitationId }, metadata: { invitationId: record.invitationId, role: record.role } },
+        writes,
+      );
+      try {
+        await ctx.platform.mailer.send(invitationMail(record.email, org.name, record.role, ctx.platform.appUrl, token));
+      } catch (error) {
+        ctx.logger.error('Could not send the invitation mail', { error });
+      }
+      return { body: invitationView(record) };
+    }),
+
+    implement(routes.listInvitations, async (_input, ctx) => {
+      const now = Date.now() / 1000;
+      const pending = (await listInvitations(ctx.platform.table, ctx.org.scope)).filter((i) => i.expiresAt > now);
+      return { body: { invitations: pending.map(invitationView) } };
+    }),
+
+    implement(routes.revokeInvitation, async ({ params }, ctx) => {
+      const { scope } = ctx.org;
+      const invitation = await getInvitation(ctx.platform.table, scope, params.invitationId);
+      if (!invitation) throw new NotFoundError('No such invitation.');
+      await ctx.platform.audit.commit(
+        { scope: `org:${scope.orgId}`, actor: actorOf(ctx), action: 'invitation.revoked', target: { type: 'invitation', id: invitation.invitationId }, metadata: { invitationId: invitation.invitationId } },
+        removeInvitationWrites(scope, invitation),
+      );
+      return { body: {} };
+    }),
+
+    implement(routes.acceptInvitation, async ({ body }, ctx) => {
+      const userId = userIdOf(ctx);
+      const { table } = ctx.platform;
+      const found = await findInvitationByToken(table, body.token);
+      if (!found || found.invitation.expiresAt <= Date.now() / 1000) throw new InvalidTokenError('The invitation is invalid, used or expired.');
+      const { scope, invitation } = found;
+      // The link alone is not enough: the signed-in account must have proved it owns the address.
+      const account = await table.get(Keys.user(userId), AccountEmail, { consistent: true });
+      if (!account?.emailVerified || account.email.toLowerCase() !== invitation.email.toLowerCase()) {
+        throw new ForbiddenError('This invitation is for another email address; sign in with the invited, verified address.');
+      }
+      if (await getMembership(table, scope, userId)) throw new ConflictError('You are already a member of this organization.');
+      await ctx.platform.audit.commit(
+        { scope: `org:${scope.orgId}`, actor: actorOf(ctx), action: 'member.added', target: { type: 'user', id: userId }, metadata: { role: invitation.role, via: 'invitation' } },
+        [...removeInvitationWrites(scope, invitation), membershipWrite(scope, userId, invitation.role, new Date())],
+      );
+      const org = await getOrg(table, scope);
+      if (!org) throw new NotFoundError('No such organization.');
+      return { body: { ...orgView(org), role: invitation.role } };
     }),
 
     implement(routes.removeMember, async ({ params }, ctx) => {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Roles } from '../kernel/auth/permissions';
 import { defineRoute } from '../kernel/http/route';
+import { InvitationView } from './invitations';
 import { apiKeyRoutes } from './api-key-routes';
 import { OrgView } from './organizations';
 
@@ -113,4 +114,75 @@ export const removeMember = defineRoute({
   errors: [403, 404, 409],
 });
 
-export const orgRoutes = [createOrg, listOrgs, getOrg, updateOrg, deleteOrg, listMembers, changeMemberRole, removeMember, ...apiKeyRoutes] as const;
+const InvitationId = z.string().regex(/^inv_[0-9a-f]{32}$/, 'Not an invitation id.');
+
+export const createInvitation = defineRoute({
+  id: 'createInvitation',
+  method: 'POST',
+  path: '/v1/orgs/{orgId}/invitations',
+  domain: 'orgs',
+  summary: 'Invites someone by email with a role; only owners invite owners and admins. The link is valid 7 days, once',
+  auth: { kind: 'permission', permission: 'invitations:manage' },
+  rateLimit: 'action',
+  request: {
+    params: z.object({ orgId: OrgId }),
+    body: z.object({ email: z.string().trim().max(254).pipe(z.email({ message: 'Enter a valid email address.' })), role: Role }),
+  },
+  success: { status: 201, description: 'The pending invitation (the link goes only to the invitee)', schema: InvitationView },
+  errors: [400, 403, 404, 429],
+});
+
+export const listInvitations = defineRoute({
+  id: 'listInvitations',
+  method: 'GET',
+  path: '/v1/orgs/{orgId}/invitations',
+  domain: 'orgs',
+  summary: 'Pending invitations',
+  auth: { kind: 'permission', permission: 'invitations:manage' },
+  rateLimit: 'general',
+  request: { params: z.object({ orgId: OrgId }) },
+  success: { status: 200, description: 'Pending invitations', schema: z.object({ invitations: z.array(InvitationView) }) },
+  errors: [403, 404],
+});
+
+export const revokeInvitation = defineRoute({
+  id: 'revokeInvitation',
+  method: 'DELETE',
+  path: '/v1/orgs/{orgId}/invitations/{invitationId}',
+  domain: 'orgs',
+  summary: 'Revokes a pending invitation; its link stops working at once',
+  auth: { kind: 'permission', permission: 'invitations:manage' },
+  rateLimit: 'action',
+  request: { params: z.object({ orgId: OrgId, invitationId: InvitationId }) },
+  success: { status: 204, description: 'Revoked', schema: NoContent },
+  errors: [403, 404],
+});
+
+export const acceptInvitation = defineRoute({
+  id: 'acceptInvitation',
+  method: 'POST',
+  path: '/v1/invitations/accept',
+  domain: 'orgs',
+  summary: 'Joins an organization with an invitation link; the signed-in account must own the invited, verified address',
+  auth: { kind: 'authenticated' },
+  rateLimit: 'sensitive',
+  request: { body: z.object({ token: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'Not a valid token.') }) },
+  success: { status: 200, description: 'The organization joined', schema: OrgView.extend({ role: Role }) },
+  errors: [400, 403, 409, 429],
+});
+
+export const orgRoutes = [
+  createOrg,
+  listOrgs,
+  getOrg,
+  updateOrg,
+  deleteOrg,
+  listMembers,
+  changeMemberRole,
+  removeMember,
+  createInvitation,
+  listInvitations,
+  revokeInvitation,
+  acceptInvitation,
+  ...apiKeyRoutes,
+] as const;

@@ -47,6 +47,8 @@ export const AuditActions = {
   'apikey.created': z.strictObject({ keyId: apiKeyIdSchema, name: z.string().max(100), role: z.enum(['owner', 'admin', 'developer', 'viewer']), projectCount: z.number().int().min(0).optional() }),
   'apikey.revoked': z.strictObject({ keyId: apiKeyIdSchema }),
   'apikey.used': z.strictObject({ keyId: apiKeyIdSchema, route: z.string().regex(/^[A-Za-z0-9]{1,64}$/) }),
+  'invitation.created': z.strictObject({ invitationId: z.string().regex(/^inv_[0-9a-f]{32}$/), role: z.enum(['owner', 'admin', 'developer', 'viewer']) }),
+  'invitation.revoked': z.strictObject({ invitationId: z.string().regex(/^inv_[0-9a-f]{32}$/) }),
   // Projects and services (org:<id> scope); the target is the project or service.
   'project.created': z.strictObject({ name: z.string().max(63) }),
   'project.updated': z.strictObject({ fields: z.array(z.enum(['name', 'description'])).min(1), version: z.number().int().min(2) }),

@@ -5,8 +5,8 @@ import { mintOrgScope, orgItemKey, orgPartition } from './org-scope';
 
 const FUNCTIONS = resolve(import.meta.dirname, '../..');
 
-/** Modules allowed to mint an OrgScope: the authorization chain, and creating an organization. */
-const MINTERS = new Set(['kernel/auth/org-scope.ts', 'kernel/auth/authorize.ts', 'orgs/organizations.ts']);
+/** Modules allowed to mint an OrgScope: the authorization chain, creating an organization, accepting an invitation. */
+const MINTERS = new Set(['kernel/auth/org-scope.ts', 'kernel/auth/authorize.ts', 'orgs/organizations.ts', 'orgs/invitations.ts']);
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

@@ -33,6 +33,7 @@ export function orgItemKey(scope: OrgScope, ...parts: string[]): { pk: string; s
 export const TenantKeys = {
   org: (scope: OrgScope) => orgItemKey(scope, 'ORG'),
   member: (scope: OrgScope, userId: string) => orgItemKey(scope, 'MEMBER', userId),
+  invitation: (scope: OrgScope, invitationId: string) => orgItemKey(scope, 'INVITE', invitationId),
   project: (scope: OrgScope, projectId: string) => orgItemKey(scope, 'PROJECT', projectId),
   /** Services sort under their project (`SERVICE#<projectId>#<serviceId>`), apart from projects. */
   service: (scope: OrgScope, projectId: string, serviceId: string) => orgItemKey(scope, 'SERVICE', projectId, serviceId),
