@@ -6,25 +6,22 @@ import { API_KEY_USE_RECORD_INTERVAL_MS } from '../../functions/kernel/auth/api-
 import { Keys } from '../../functions/kernel/storage/keys';
 import { routeTable } from '../../functions/routes';
 import { bearer, type TestUser } from '../support/identity';
+import { captureLogs } from '../support/log-capture';
 import { startTestApi, uniqueId, type TestApi } from '../support/platform';
 import { addMember, ownerWithOrg } from '../support/tenancy';
 
 /** Organization API keys over HTTP: issued once, stored as a hash, refused the moment they should be. */
 describe('organization API keys', () => {
   let api: TestApi;
-  const output: string[] = [];
+  let captured: ReturnType<typeof captureLogs>;
 
   beforeAll(async () => {
     // Every log line of this file is kept, at every level, to look for secrets in it.
-    vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'DEBUG');
-    const capture = (chunk: string | Uint8Array) => (output.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8')), true);
-    vi.spyOn(process.stdout, 'write').mockImplementation(capture);
-    vi.spyOn(process.stderr, 'write').mockImplementation(capture);
+    captured = captureLogs();
     api = await startTestApi();
   });
   afterAll(async () => {
-    vi.restoreAllMocks();
-    vi.unstubAllEnvs();
+    captured.release();
     await api.close();
   });
 
@@ -78,7 +75,7 @@ describe('organization API keys', () => {
       expect.objectContaining({ keyId, role: 'developer', createdBy: owner.userId, createdAt: expect.any(String), lastUsedAt: expect.stringMatching(/:00\.000Z$/) }),
     ]);
     expect(Object.keys(list.json.apiKeys[0]).sort()).toEqual(['createdAt', 'createdBy', 'keyId', 'lastUsedAt', 'name', 'role']);
-    for (const text of [list.text, output.join('')]) {
+    for (const text of [list.text, captured.output.join('')]) {
       expect(text).not.toContain(secret);
       expect(text).not.toContain(secretHash);
     }
@@ -233,6 +230,52 @@ describe('organization API keys', () => {
     const res = await api.request('GET', `/v1/orgs/${orgId}/projects/${other}`, as(key));
     expect(res.status).toBe(404);
     expect(res.json.error.code).toBe('not_found');
+  });
+
+  it('lists only its own projects to a project-restricted key, in full pages', async () => {
+    const { owner, orgId } = await ownerWithOrg(api);
+    const project = async () => {
+      const res = await api.request('POST', `/v1/orgs/${orgId}/projects`, { ...as(owner.accessToken), body: { name: `proj-${uniqueId()}` } });
+      expect(res.status, res.text).toBe(201);
+      return res.json.projectId as string;
+    };
+    const ids = [await project(), await project(), await project(), await project()];
+    const [gone, ...rest] = ids;
+    const mine = [gone!, rest[0]!, rest[1]!];
+    const { key } = await issueKey(orgId, owner, { role: 'owner', projectIds: mine });
+    expect((await api.request('DELETE', `/v1/orgs/${orgId}/projects/${gone}`, as(owner.accessToken))).status).toBe(204);
+
+    const pages: string[][] = [];
+    let cursor: string | undefined;
+    do {
+      const res = await api.request('GET', `/v1/orgs/${orgId}/projects?limit=1${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, as(key));
+      expect(res.status, res.text).toBe(200);
+      pages.push(res.json.projects.map((p: { projectId: string }) => p.projectId));
+      cursor = res.json.cursor;
+    } while (cursor && pages.length < 10);
+    // Two full pages and no empty third: the deleted project and the one outside the key are not counted.
+    expect(pages).toEqual([rest[0], rest[1]].sort().map((id) => [id]));
+
+    const all = await api.request('GET', `/v1/orgs/${orgId}/projects`, as(key));
+    expect(all.json.projects.map((p: { projectId: string }) => p.projectId).sort()).toEqual([rest[0], rest[1]].sort());
+    expect(all.json).not.toHaveProperty('cursor');
+    // Unrestricted callers still see every project.
+    expect((await api.request('GET', `/v1/orgs/${orgId}/projects`, as(owner.accessToken))).json.projects).toHaveLength(3);
+  });
+
+  it("refuses another organization's cursor to a project-restricted key", async () => {
+    const a = await ownerWithOrg(api);
+    const b = await ownerWithOrg(api);
+    const create = async (org: { owner: TestUser; orgId: string }) =>
+      (await api.request('POST', `/v1/orgs/${org.orgId}/projects`, { ...as(org.owner.accessToken), body: { name: `proj-${uniqueId()}` } })).json.projectId as string;
+    await create(a);
+    await create(a);
+    const foreign = (await api.request('GET', `/v1/orgs/${a.orgId}/projects?limit=1`, as(a.owner.accessToken))).json.cursor as string;
+    expect(foreign).toBeDefined();
+    const { key } = await issueKey(b.orgId, b.owner, { projectIds: [await create(b)] });
+    const res = await api.request('GET', `/v1/orgs/${b.orgId}/projects?cursor=${encodeURIComponent(foreign)}`, as(key));
+    expect(res.status).toBe(400);
+    expect(res.json.error.code).toBe('validation_failed');
   });
 
   it('refuses to restrict a key to a project the organization does not have', async () => {

@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { base32Decode, timeStep, totp } from '../../functions/identity/totp';
 import { bearer, GOOD_PASSWORD, tokenFromMail } from '../support/identity';
+import { captureLogs } from '../support/log-capture';
 import { startTestApi, uniqueId, type TestApi } from '../support/platform';
 
 /**
@@ -9,19 +10,15 @@ import { startTestApi, uniqueId, type TestApi } from '../support/platform';
  */
 describe('identity: nothing secret leaves through logs or events', () => {
   let api: TestApi;
-  const output: string[] = [];
+  let captured: ReturnType<typeof captureLogs>;
 
   beforeAll(async () => {
-    // Loggers read the level when the handler module loads, which the gateway does on first use.
-    vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'DEBUG');
-    const capture = (chunk: string | Uint8Array) => (output.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8')), true);
-    vi.spyOn(process.stdout, 'write').mockImplementation(capture);
-    vi.spyOn(process.stderr, 'write').mockImplementation(capture);
+    // Every log line of this file is kept, at every level, to look for secrets in it.
+    captured = captureLogs();
     api = await startTestApi();
   });
   afterAll(async () => {
-    vi.restoreAllMocks();
-    vi.unstubAllEnvs();
+    captured.release();
     await api.close();
   });
 
@@ -68,7 +65,7 @@ describe('identity: nothing secret leaves through logs or events', () => {
     await api.platform.events.drain();
 
     // The journey did produce logs and events to look at.
-    const logs = output.join('');
+    const logs = captured.output.join('');
     // The lines most likely to leak were written: each request as received, and its completion.
     expect(logs).toContain('"message":"Request received"');
     expect(logs).toContain('"message":"Request completed"');
