@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { MembershipRecord } from '../kernel/auth/authorize';
-import { mintOrgScope, orgPartition, TenantKeys, type OrgScope } from '../kernel/auth/org-scope';
+import { mintOrgScope, orgPartition, TenantKeyPrefixes, TenantKeys, type OrgScope } from '../kernel/auth/org-scope';
 import type { Role } from '../kernel/auth/permissions';
 import { Keys } from '../kernel/storage/keys';
 import { Writes, type Table, type TransactWrite } from '../kernel/storage/table';
@@ -103,7 +103,7 @@ export async function getMembership(table: Table, scope: OrgScope, userId: strin
 
 /** Whether the organization still owns any project (it cannot be deleted while it does). */
 export async function hasProjects(table: Table, scope: OrgScope): Promise<boolean> {
-  const page = await table.query({ schema: z.looseObject({}), partition: orgPartition(scope), sortKeyPrefix: 'PROJECT#', limit: 1, consistent: true });
+  const page = await table.query({ schema: z.looseObject({}), partition: orgPartition(scope), sortKeyPrefix: TenantKeyPrefixes.projects(), limit: 1, consistent: true });
   return page.items.length > 0;
 }
 

@@ -9,7 +9,7 @@ import { createLogger } from '../kernel/logging/logger';
 import { awsPlatform } from '../kernel/platform/aws';
 import { setPlatformFactory } from '../kernel/platform/platform';
 import { routeTable } from '../routes';
-import { createProjectWrite, deleteProjectWrite, getProject, listProjects, projectView, updateProjectWrite } from './projects';
+import { createProjectWrites, deleteProjectWrites, getProject, listProjects, listProjectsAmong, projectView, renameProjectWrites, updateProjectWrite } from './projects';
 import * as routes from './routes';
 import { applyServicePatch, resolveServiceSpec } from './service-spec';
 import { createServiceWrites, deleteServiceWrites, getService, listServices, serviceView, updateServiceWrite } from './services';
@@ -41,13 +41,19 @@ export const handler = createApiHandler({
   routeTable,
   routes: [
     implement(routes.createProject, async ({ body }, ctx) => {
-      const { project, write } = createProjectWrite(ctx.org.scope, body, creatorOf(ctx), new Date());
-      await ctx.platform.audit.commit(entry(ctx, 'project.created', { type: 'project', id: project.projectId }, { name: project.name }), [write]);
+      const { project, writes } = createProjectWrites(ctx.org.scope, body, creatorOf(ctx), new Date());
+      await ctx.platform.audit.commit(entry(ctx, 'project.created', { type: 'project', id: project.projectId }, { name: project.name }), writes);
       return { body: projectView(project) };
     }),
 
     implement(routes.listProjects, async ({ query }, ctx) => {
-      const page = await listProjects(ctx.platform.table, ctx.org.scope, { limit: query.limit ?? DEFAULT_PAGE_SIZE, cursor: query.cursor });
+      const pageRequest = { limit: query.limit ?? DEFAULT_PAGE_SIZE, cursor: query.cursor };
+      const principal = ctx.principal!;
+      // A key restricted to some projects sees only those, as on every `{projectId}` route.
+      const page =
+        principal.type === 'api_key' && principal.projectIds
+          ? await listProjectsAmong(ctx.platform.table, ctx.org.scope, principal.projectIds, pageRequest)
+          : await listProjects(ctx.platform.table, ctx.org.scope, pageRequest);
       return { body: { projects: page.items.map(projectView), ...(page.cursor ? { cursor: page.cursor } : {}) } };
     }),
 
@@ -69,6 +75,7 @@ export const handler = createApiHandler({
       const updatedAt = new Date().toISOString();
       await ctx.platform.audit.commit(entry(ctx, 'project.updated', { type: 'project', id: project.projectId }, { fields, version: project.version + 1 }), [
         updateProjectWrite(scope, project.projectId, project.version, { name, description, updatedAt }),
+        ...(name !== project.name ? renameProjectWrites(scope, project.projectId, project.name, name) : []),
       ]);
       const { description: _old, ...rest } = project;
       return { body: projectView({ ...rest, name, ...(description !== undefined ? { description } : {}), updatedAt, version: project.version + 1 }) };
@@ -80,7 +87,7 @@ export const handler = createApiHandler({
       if (!project) throw new NotFoundError('No such project.');
       // Answered early for the common case; the conditional delete decides under concurrency.
       if (project.serviceCount > 0) throw new ConflictError('Delete the services of this project first.');
-      await ctx.platform.audit.commit(entry(ctx, 'project.deleted', { type: 'project', id: project.projectId }, {}), [deleteProjectWrite(scope, project.projectId)]);
+      await ctx.platform.audit.commit(entry(ctx, 'project.deleted', { type: 'project', id: project.projectId }, {}), deleteProjectWrites(scope, project));
       return { body: {} };
     }),
 
@@ -127,9 +134,12 @@ export const handler = createApiHandler({
     }),
 
     implement(routes.deleteService, async ({ params }, ctx) => {
+      // Read for its name, whose claim is released with it; the conditional delete decides under concurrency.
+      const service = await getService(ctx.platform.table, ctx.org.scope, params.projectId, params.serviceId);
+      if (!service) throw new NotFoundError('No such service.');
       await ctx.platform.audit.commit(
-        entry(ctx, 'service.deleted', { type: 'service', id: params.serviceId }, { projectId: params.projectId }),
-        deleteServiceWrites(ctx.org.scope, params.projectId, params.serviceId),
+        entry(ctx, 'service.deleted', { type: 'service', id: service.serviceId }, { projectId: service.projectId }),
+        deleteServiceWrites(ctx.org.scope, service),
       );
       return { body: {} };
     }),

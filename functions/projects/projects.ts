@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { orgPartition, TenantKeyPrefixes, TenantKeys, type OrgScope } from '../kernel/auth/org-scope';
 import { ConflictError, NotFoundError, PreconditionFailedError } from '../kernel/errors';
+import { decodeCursor, encodeCursor } from '../kernel/storage/cursor';
 import { Conditions, Writes, type Page, type Table, type TransactWrite } from '../kernel/storage/table';
 import { TableDefinition } from '../kernel/storage/table-definition';
 
@@ -41,8 +42,21 @@ export const projectView = (p: ProjectRecord): z.output<typeof ProjectView> => (
 
 export const newProjectId = () => `p_${randomBytes(16).toString('hex')}`;
 
-/** A new project (version 1, no services). */
-export function createProjectWrite(scope: OrgScope, input: { name: string; description?: string | undefined }, createdBy: string, now: Date): { project: ProjectRecord; write: TransactWrite } {
+/**
+ * Claims a project name in the organization (`ORG#<orgId>` / `PROJECTNAME#<name>`, holding the
+ * project id). Names are DNS labels, already lower case, so they are compared exactly.
+ */
+function claimProjectNameWrite(scope: OrgScope, projectId: string, name: string): TransactWrite {
+  return Writes.put({ ...TenantKeys.projectName(scope, name), projectId }, Conditions.notExists, () => new ConflictError(`name: a project named "${name}" already exists in this organization.`));
+}
+
+/** Releases a project's claim on a name; only the project holding it can. */
+function releaseProjectNameWrite(scope: OrgScope, projectId: string, name: string): TransactWrite {
+  return Writes.delete(TenantKeys.projectName(scope, name), Conditions.absentOrHeldBy('projectId', projectId));
+}
+
+/** A new project (version 1, no services) and its claim on its name, in one transaction. */
+export function createProjectWrites(scope: OrgScope, input: { name: string; description?: string | undefined }, createdBy: string, now: Date): { project: ProjectRecord; writes: TransactWrite[] } {
   const at = now.toISOString();
   const project: ProjectRecord = {
     projectId: newProjectId(),
@@ -55,7 +69,15 @@ export function createProjectWrite(scope: OrgScope, input: { name: string; descr
     version: 1,
   };
   const { version: _v, ...item } = project;
-  return { project, write: Writes.putVersioned({ ...TenantKeys.project(scope, project.projectId), ...item }, 0) };
+  return {
+    project,
+    writes: [Writes.putVersioned({ ...TenantKeys.project(scope, project.projectId), ...item }, 0), claimProjectNameWrite(scope, project.projectId, project.name)],
+  };
+}
+
+/** Moves a project's name claim from `from` to `to`, in the transaction of the rename (409 when `to` is taken). */
+export function renameProjectWrites(scope: OrgScope, projectId: string, from: string, to: string): TransactWrite[] {
+  return [releaseProjectNameWrite(scope, projectId, from), claimProjectNameWrite(scope, projectId, to)];
 }
 
 export async function getProject(table: Table, scope: OrgScope, projectId: string): Promise<ProjectRecord | undefined> {
@@ -72,6 +94,34 @@ export async function listProjects(table: Table, scope: OrgScope, page: { limit:
     consistent: true,
     ...(page.cursor !== undefined ? { cursor: page.cursor } : {}),
   });
+}
+
+/** Most projects a restricted API key can name (`projectIds` of a key: 1–20). */
+const MAX_KEY_PROJECTS = 20;
+
+/**
+ * Access pattern: the projects among `projectIds` (a restricted API key's), by id, a page at a
+ * time. A key names at most 20 projects, so they are read directly (consistent GetItems) rather
+ * than filtered out of the organization's listing: pages stay full (a page is short only when it is
+ * the last) and the cursor is the one the listing query would give after the same project, so it is
+ * checked the same way (own partition, `PROJECT#` prefix).
+ */
+export async function listProjectsAmong(table: Table, scope: OrgScope, projectIds: readonly string[], page: { limit: number; cursor?: string | undefined }): Promise<Page<ProjectRecord>> {
+  if (projectIds.length > MAX_KEY_PROJECTS) throw new TypeError(`at most ${MAX_KEY_PROJECTS} project ids`);
+  const prefix = TenantKeyPrefixes.projects();
+  const after = decodeCursor(page.cursor, {
+    keyAttributes: [TableDefinition.partitionKey, TableDefinition.sortKey],
+    partitionAttribute: TableDefinition.partitionKey,
+    partition: orgPartition(scope),
+    sortAttribute: TableDefinition.sortKey,
+    sortKeyPrefix: prefix,
+  })?.[TableDefinition.sortKey]?.slice(prefix.length);
+  // Ids are fixed-width (`p_` + 32 hex) under one prefix: their order is the listing's sort-key order.
+  const ids = [...new Set(projectIds)].sort().filter((id) => after === undefined || id > after);
+  const found = (await Promise.all(ids.map((id) => getProject(table, scope, id)))).filter((p) => p !== undefined);
+  const items = found.slice(0, page.limit);
+  const last = items.at(-1);
+  return found.length > items.length && last ? { items, cursor: encodeCursor(TenantKeys.project(scope, last.projectId))! } : { items };
 }
 
 /**
@@ -102,17 +152,20 @@ export function updateProjectWrite(scope: OrgScope, projectId: string, expectedV
   };
 }
 
-/** Deletes a project, only while it has no services (checked by the write itself). */
-export function deleteProjectWrite(scope: OrgScope, projectId: string): TransactWrite {
-  return Writes.delete(
-    TenantKeys.project(scope, projectId),
-    {
-      ConditionExpression: 'attribute_exists(#pk) AND #serviceCount = :zero',
-      ExpressionAttributeNames: { '#pk': TableDefinition.partitionKey, '#serviceCount': 'serviceCount' },
-      ExpressionAttributeValues: { ':zero': 0 },
-    },
-    () => new ConflictError('Delete the services of this project first.'),
-  );
+/** Deletes a project, only while it has no services (checked by the write itself), and releases its name. */
+export function deleteProjectWrites(scope: OrgScope, project: { projectId: string; name: string }): TransactWrite[] {
+  return [
+    Writes.delete(
+      TenantKeys.project(scope, project.projectId),
+      {
+        ConditionExpression: 'attribute_exists(#pk) AND #serviceCount = :zero',
+        ExpressionAttributeNames: { '#pk': TableDefinition.partitionKey, '#serviceCount': 'serviceCount' },
+        ExpressionAttributeValues: { ':zero': 0 },
+      },
+      () => new ConflictError('Delete the services of this project first.'),
+    ),
+    releaseProjectNameWrite(scope, project.projectId, project.name),
+  ];
 }
 
 /**

@@ -32,12 +32,12 @@ export const createProject = defineRoute({
   method: 'POST',
   path: '/v1/orgs/{orgId}/projects',
   domain: 'projects',
-  summary: 'Creates a project in an organization',
+  summary: 'Creates a project in an organization; its name must be unique there (409)',
   auth: { kind: 'permission', permission: 'projects:create' },
   rateLimit: 'general',
   request: { params: z.object({ orgId: OrgId }), body: z.object({ name: DnsLabel, description: Description.optional() }) },
   success: { status: 201, description: 'The project', schema: ProjectView },
-  errors: [400, 403, 404],
+  errors: [400, 403, 404, 409],
 });
 
 export const listProjects = defineRoute({
@@ -45,7 +45,7 @@ export const listProjects = defineRoute({
   method: 'GET',
   path: '/v1/orgs/{orgId}/projects',
   domain: 'projects',
-  summary: "An organization's projects, a page at a time (?limit=, ?cursor= from the previous page)",
+  summary: "An organization's projects, a page at a time (?limit=, ?cursor= from the previous page); a project-restricted API key sees only its projects",
   auth: { kind: 'permission', permission: 'projects:read' },
   rateLimit: 'general',
   request: { params: z.object({ orgId: OrgId }), query: PageQuery },
@@ -71,7 +71,7 @@ export const updateProject = defineRoute({
   method: 'PATCH',
   path: projectPath,
   domain: 'projects',
-  summary: 'Renames or redescribes a project; `version` must be the one read (412 when it changed meanwhile); a null description removes it',
+  summary: 'Renames or redescribes a project (a name taken by another project of the organization is a 409); `version` must be the one read (412 when it changed meanwhile); a null description removes it',
   auth: { kind: 'permission', permission: 'projects:update' },
   rateLimit: 'general',
   request: {
@@ -79,7 +79,7 @@ export const updateProject = defineRoute({
     body: z.object({ version: Version, name: DnsLabel.optional(), description: Description.nullable().optional() }),
   },
   success: { status: 200, description: 'The project', schema: ProjectView },
-  errors: [400, 403, 404, 412],
+  errors: [400, 403, 404, 409, 412],
 });
 
 export const deleteProject = defineRoute({
@@ -100,12 +100,12 @@ export const createService = defineRoute({
   method: 'POST',
   path: '/v1/orgs/{orgId}/projects/{projectId}/services',
   domain: 'projects',
-  summary: 'Creates a service in a project from its spec',
+  summary: 'Creates a service in a project from its spec; its name must be unique in the project (409)',
   auth: { kind: 'permission', permission: 'services:write' },
   rateLimit: 'general',
   request: { params: z.object({ orgId: OrgId, projectId: ProjectId }), body: ServiceSpec },
   success: { status: 201, description: 'The service', schema: ServiceView },
-  errors: [400, 403, 404],
+  errors: [400, 403, 404, 409],
 });
 
 export const listServices = defineRoute({

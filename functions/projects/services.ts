@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { orgPartition, TenantKeyPrefixes, TenantKeys, type OrgScope } from '../kernel/auth/org-scope';
-import { NotFoundError } from '../kernel/errors';
+import { ConflictError, NotFoundError } from '../kernel/errors';
 import { Conditions, Writes, type Page, type Table, type TransactWrite } from '../kernel/storage/table';
 import { projectServiceCountWrite } from './projects';
 import { ResolvedServiceSpec } from './service-spec';
@@ -43,11 +43,20 @@ const serviceItem = (scope: OrgScope, s: ServiceRecord) => {
   return { ...TenantKeys.service(scope, s.projectId, s.serviceId), ...rest };
 };
 
-/** A new service (version 1), counted into its project in the same transaction. */
+/**
+ * A new service (version 1), counted into its project and claiming its name in the project
+ * (`SERVICENAME#<projectId>#<name>`, holding the service id) in the same transaction: the name
+ * becomes a host name at deploy time, so two services of a project may not share it (409).
+ */
 export function createServiceWrites(scope: OrgScope, projectId: string, spec: ResolvedServiceSpec, createdBy: string, now: Date): { service: ServiceRecord; writes: TransactWrite[] } {
   const at = now.toISOString();
   const service: ServiceRecord = { serviceId: newServiceId(), projectId, spec, createdAt: at, createdBy, updatedAt: at, version: 1 };
-  return { service, writes: [Writes.putVersioned(serviceItem(scope, service), 0), projectServiceCountWrite(scope, projectId, 1)] };
+  const nameClaim = Writes.put(
+    { ...TenantKeys.serviceName(scope, projectId, spec.name), serviceId: service.serviceId },
+    Conditions.notExists,
+    () => new ConflictError(`name: a service named "${spec.name}" already exists in this project.`),
+  );
+  return { service, writes: [Writes.putVersioned(serviceItem(scope, service), 0), projectServiceCountWrite(scope, projectId, 1), nameClaim] };
 }
 
 /** Replaces the spec if the stored version is still `expectedVersion` (412 otherwise). */
@@ -55,11 +64,12 @@ export function updateServiceWrite(scope: OrgScope, service: ServiceRecord, expe
   return Writes.putVersioned(serviceItem(scope, service), expectedVersion);
 }
 
-/** Deletes a service and counts it out of its project. */
-export function deleteServiceWrites(scope: OrgScope, projectId: string, serviceId: string): TransactWrite[] {
+/** Deletes a service, counts it out of its project and releases its name. */
+export function deleteServiceWrites(scope: OrgScope, service: Pick<ServiceRecord, 'projectId' | 'serviceId' | 'spec'>): TransactWrite[] {
   return [
-    Writes.delete(TenantKeys.service(scope, projectId, serviceId), Conditions.exists, () => new NotFoundError('No such service.')),
-    projectServiceCountWrite(scope, projectId, -1),
+    Writes.delete(TenantKeys.service(scope, service.projectId, service.serviceId), Conditions.exists, () => new NotFoundError('No such service.')),
+    projectServiceCountWrite(scope, service.projectId, -1),
+    Writes.delete(TenantKeys.serviceName(scope, service.projectId, service.spec.name), Conditions.absentOrHeldBy('serviceId', service.serviceId)),
   ];
 }
 

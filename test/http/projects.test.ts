@@ -170,6 +170,48 @@ describe('projects and services', () => {
       expect((await developer.get(path)).status).toBe(200);
     });
 
+    it('refuses a second project of the same name in an organization (409 conflict), but not in another organization', async () => {
+      const a = await ownerWithOrg();
+      const b = await ownerWithOrg();
+      expect((await as(a.owner).post(`${a.base}/projects`, { name: 'shop' })).status).toBe(201);
+      const again = await as(a.owner).post(`${a.base}/projects`, { name: 'shop', description: 'twin' });
+      expect(again.status).toBe(409);
+      expect(again.json.error.code).toBe('conflict');
+      expect((await as(b.owner).post(`${b.base}/projects`, { name: 'shop' })).status).toBe(201);
+      expect((await as(a.owner).get(`${a.base}/projects`)).json.projects).toHaveLength(1);
+      // The refused create wrote nothing, not even an audit record.
+      expect((await orgRecords(a.orgId)).filter((r) => r.action === 'project.created')).toHaveLength(1);
+    });
+
+    it('frees a name when its project is deleted or renamed, and refuses a rename onto a taken name', async () => {
+      const { owner, base } = await ownerWithOrg();
+      const me = as(owner);
+      const shop = (await me.post(`${base}/projects`, { name: 'shop' })).json;
+      const blog = (await me.post(`${base}/projects`, { name: 'blog' })).json;
+
+      const onto = await me.patch(`${base}/projects/${blog.projectId}`, { version: 1, name: 'shop' });
+      expect(onto.status).toBe(409);
+      expect(onto.json.error.code).toBe('conflict');
+      expect((await me.get(`${base}/projects/${blog.projectId}`)).json).toEqual(blog);
+
+      expect((await me.patch(`${base}/projects/${shop.projectId}`, { version: 1, name: 'store' })).status).toBe(200);
+      expect((await me.patch(`${base}/projects/${blog.projectId}`, { version: 1, name: 'shop' })).status).toBe(200);
+      expect((await me.post(`${base}/projects`, { name: 'store' })).status).toBe(409);
+
+      expect((await me.delete(`${base}/projects/${shop.projectId}`)).status).toBe(204);
+      expect((await me.post(`${base}/projects`, { name: 'store' })).status).toBe(201);
+      // A description-only change keeps the claim where it is.
+      expect((await me.patch(`${base}/projects/${blog.projectId}`, { version: 2, description: 'words' })).status).toBe(200);
+      expect((await me.post(`${base}/projects`, { name: 'shop' })).status).toBe(409);
+    });
+
+    it('lets exactly one of several concurrent creates with one name succeed', async () => {
+      const { owner, base } = await ownerWithOrg();
+      const racing = await Promise.all(Array.from({ length: 4 }, () => as(owner).post(`${base}/projects`, { name: 'shop' })));
+      expect(racing.map((r) => r.status).sort()).toEqual([201, 409, 409, 409]);
+      expect((await as(owner).get(`${base}/projects`)).json.projects).toHaveLength(1);
+    });
+
     it("answers 404 to another organization's owner on every project route, and changes nothing", async () => {
       const mine = await ownerWithOrg();
       const theirs = await ownerWithOrg();
@@ -306,6 +348,30 @@ describe('projects and services', () => {
       expect([created.status, deleted.status].sort()).not.toEqual([201, 204].sort());
       if (created.status === 201) expect((await me.get(`${projectPath}/services/${created.json.serviceId}`)).status).toBe(200);
       else expect((await me.get(projectPath)).status).toBe(404);
+    });
+
+    it('refuses a second service of the same name in a project (409 conflict), but not in another project, and frees it on delete', async () => {
+      const { owner, base, projectPath } = await projectWithOwner();
+      const me = as(owner);
+      const first = await me.post(`${projectPath}/services`, worker);
+      expect(first.status).toBe(201);
+      const again = await me.post(`${projectPath}/services`, { ...web, name: worker.name });
+      expect(again.status).toBe(409);
+      expect(again.json.error.code).toBe('conflict');
+
+      const other = (await me.post(`${base}/projects`, { name: 'other' })).json;
+      expect((await me.post(`${base}/projects/${other.projectId}/services`, worker)).status).toBe(201);
+
+      expect((await me.delete(`${projectPath}/services/${first.json.serviceId}`)).status).toBe(204);
+      expect((await me.post(`${projectPath}/services`, worker)).status).toBe(201);
+      expect((await me.get(`${projectPath}/services`)).json.services).toHaveLength(1);
+    });
+
+    it('lets exactly one of several concurrent service creates with one name succeed', async () => {
+      const { owner, projectPath } = await projectWithOwner();
+      const racing = await Promise.all(Array.from({ length: 4 }, () => as(owner).post(`${projectPath}/services`, worker)));
+      expect(racing.map((r) => r.status).sort()).toEqual([201, 409, 409, 409]);
+      expect((await as(owner).get(`${projectPath}/services`)).json.services).toHaveLength(1);
     });
 
     it('lets a viewer read services but not write or delete them (403)', async () => {

@@ -39,6 +39,14 @@ export const TenantKeys = {
   service: (scope: OrgScope, projectId: string, serviceId: string) => orgItemKey(scope, 'SERVICE', projectId, serviceId),
   /** The listing record of an API key (its secret hash lives only on the lookup item, `Keys.apiKeyLookup`). */
   apiKey: (scope: OrgScope, keyId: string) => orgItemKey(scope, 'APIKEY', keyId),
+  /**
+   * A project's claim on its name (`PROJECTNAME#<name>`), written in the transaction that creates or
+   * renames the project: a second project of the same name fails on it. `PROJECTNAME#` does not
+   * begin with `PROJECT#`, so claims never show up in the project listing.
+   */
+  projectName: (scope: OrgScope, name: string) => orgItemKey(scope, 'PROJECTNAME', name),
+  /** A service's claim on its name within its project (`SERVICENAME#<projectId>#<name>`): names become host names. */
+  serviceName: (scope: OrgScope, projectId: string, name: string) => orgItemKey(scope, 'SERVICENAME', projectId, name),
 } as const;
 
 /** The sort-key prefix of an organization's API keys, for listing them. */

@@ -53,6 +53,15 @@ export interface QueryOptions<S extends z.ZodType> {
 export const Conditions = {
   notExists: { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': TableDefinition.partitionKey } },
   exists: { ConditionExpression: 'attribute_exists(#pk)', ExpressionAttributeNames: { '#pk': TableDefinition.partitionKey } },
+  /**
+   * For releasing a claim (a uniqueness item that names its holder): only its holder may delete it,
+   * and an absent claim (data from before claims existed) is no obstacle.
+   */
+  absentOrHeldBy: (holderAttribute: string, holder: string) => ({
+    ConditionExpression: 'attribute_not_exists(#pk) OR #holder = :holder',
+    ExpressionAttributeNames: { '#pk': TableDefinition.partitionKey, '#holder': holderAttribute },
+    ExpressionAttributeValues: { ':holder': holder },
+  }),
   versionIs: (version: number) => ({
     ConditionExpression: '#version = :expectedVersion',
     ExpressionAttributeNames: { '#version': TableDefinition.versionAttribute },
