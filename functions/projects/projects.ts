@@ -52,7 +52,9 @@ function claimProjectNameWrite(scope: OrgScope, projectId: string, name: string)
 
 /** Releases a project's claim on a name; only the project holding it can. */
 function releaseProjectNameWrite(scope: OrgScope, projectId: string, name: string): TransactWrite {
-  return Writes.delete(TenantKeys.projectName(scope, name), Conditions.absentOrHeldBy('projectId', projectId));
+  // A claim held by another project means the names were inconsistent before claims existed: say so
+  // as a conflict rather than fail as a bug.
+  return Writes.delete(TenantKeys.projectName(scope, name), Conditions.absentOrHeldBy('projectId', projectId), () => new ConflictError(`name: the name "${name}" is held by another project.`));
 }
 
 /** A new project (version 1, no services) and its claim on its name, in one transaction. */

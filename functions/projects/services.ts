@@ -69,7 +69,9 @@ export function deleteServiceWrites(scope: OrgScope, service: Pick<ServiceRecord
   return [
     Writes.delete(TenantKeys.service(scope, service.projectId, service.serviceId), Conditions.exists, () => new NotFoundError('No such service.')),
     projectServiceCountWrite(scope, service.projectId, -1),
-    Writes.delete(TenantKeys.serviceName(scope, service.projectId, service.spec.name), Conditions.absentOrHeldBy('serviceId', service.serviceId)),
+    Writes.delete(TenantKeys.serviceName(scope, service.projectId, service.spec.name), Conditions.absentOrHeldBy('serviceId', service.serviceId), () =>
+      new ConflictError(`name: the name "${service.spec.name}" is held by another service.`),
+    ),
   ];
 }
 
