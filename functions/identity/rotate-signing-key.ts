@@ -30,10 +30,10 @@ export async function handler(_event: unknown, context?: Context): Promise<Rotat
   try {
     const { table, keys, audit } = platform();
     const kid = await new SigningKeyStore(table, keys).rotate({ audit: { trail: audit, actor: ROTATION_ACTOR } });
-    logger.info('Rotated the access-token signing key', { kid });
+    logger.info('Rotated the JWT signing key', { kid });
     return { kid };
   } catch (error) {
-    logger.error('Could not rotate the access-token signing key', { error });
+    logger.error('Could not rotate the JWT signing key', { error });
     throw error;
   }
 }
