@@ -1,0 +1,194 @@
+import { createHash, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, type KeyObject } from 'node:crypto';
+import { openSealed, seal, sealedKeyRef, SealedValueError, type RecordIdentity } from './aead';
+import type { EncryptionContext, KeyProvider } from './key-provider';
+
+/**
+ * The per-organization key hierarchy (docs/crypto.md):
+ *
+ *   root key (KMS) → organization key K_org, version n (GenerateDataKey, context {purpose: org-key, org, version})
+ *                      ├─ env: an X25519 key pair derived with HKDF; the public key is stored in plaintext
+ *                      └─ integration, token: AES-256 keys derived with HKDF
+ *
+ * Environment values are sealed to the public key (ephemeral X25519, HKDF, AES-256-GCM), so code that
+ * can seal them (the API) cannot open them; only a holder of K_org (the deploy path) can.
+ */
+
+export const ORG_KEY_PURPOSE = 'org-key';
+export type SymmetricPurpose = 'integration' | 'token';
+
+/** What is stored on the organization for each key version. Nothing in it is secret. */
+export interface OrgKeyRecord {
+  readonly version: number;
+  /** K_org wrapped by the root key (base64). */
+  readonly wrapped: string;
+  readonly rootKeyId: string;
+  /** The env purpose's X25519 public key (raw 32 bytes, base64url). */
+  readonly envPublicKey: string;
+}
+
+export const orgKeyContext = (orgId: string, version: number): EncryptionContext => ({ purpose: ORG_KEY_PURPOSE, org: orgId, version: String(version) });
+
+const KEY_BYTES = 32;
+// PKCS#8 prefix of an X25519 private key (RFC 8410), followed by the 32-byte scalar.
+const X25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
+
+const hkdf = (ikm: Uint8Array, salt: string | Uint8Array, info: string) => Buffer.from(hkdfSync('sha256', ikm, salt, info, KEY_BYTES));
+
+function envPrivateKey(orgKey: Uint8Array, orgId: string, version: number): KeyObject {
+  const scalar = hkdf(orgKey, orgId, `rampart/env/v${version}`);
+  try {
+    return createPrivateKey({ key: Buffer.concat([X25519_PKCS8_PREFIX, scalar]), format: 'der', type: 'pkcs8' });
+  } finally {
+    scalar.fill(0);
+  }
+}
+
+const rawPublicKey = (key: KeyObject): string => (key.export({ format: 'jwk' }) as { x: string }).x;
+const publicKeyFromRaw = (x: string): KeyObject => createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x }, format: 'jwk' });
+
+/** A new organization key version: the record to store. The plaintext key never leaves this function. */
+export async function createOrgKey(keys: KeyProvider, orgId: string, version: number): Promise<OrgKeyRecord> {
+  const dataKey = await keys.generateDataKey(orgKeyContext(orgId, version));
+  try {
+    const publicKey = createPublicKey(envPrivateKey(dataKey.plaintext, orgId, version));
+    return { version, wrapped: Buffer.from(dataKey.wrapped).toString('base64'), rootKeyId: dataKey.rootKeyId, envPublicKey: rawPublicKey(publicKey) };
+  } finally {
+    dataKey.plaintext.fill(0);
+  }
+}
+
+/** The identity an environment value is sealed for: moving it to another record fails to open. */
+export interface EnvValueIdentity extends RecordIdentity {
+  readonly org: string;
+  readonly project: string;
+  /** Empty for project-level variables. */
+  readonly service: string;
+  readonly name: string;
+  readonly version: number;
+}
+
+const envKeyRef = (orgId: string, keyVersion: number, ephemeralPublicKey: string) => `org:${orgId}:v${keyVersion}:env:${ephemeralPublicKey}`;
+const ENV_KEY_REF = /^org:([A-Za-z0-9_-]+):v(\d+):env:([A-Za-z0-9_-]{43})$/;
+
+function envValueKey(shared: Buffer, ephemeralPublicKey: string, envPublicKey: string): Buffer {
+  try {
+    return hkdf(shared, `${ephemeralPublicKey}.${envPublicKey}`, 'rampart/env-value/v1');
+  } finally {
+    shared.fill(0);
+  }
+}
+
+/** Seals an environment value to the organization's env public key: no KMS call, and no way back. */
+export function sealEnvValue(orgId: string, record: Pick<OrgKeyRecord, 'version' | 'envPublicKey'>, identity: EnvValueIdentity, value: string | Uint8Array): string {
+  if (identity.org !== orgId) throw new TypeError('the identity names another organization');
+  const ephemeral = generateKeyPairSync('x25519');
+  const ephemeralPublicKey = rawPublicKey(ephemeral.publicKey);
+  const material = envValueKey(diffieHellman({ privateKey: ephemeral.privateKey, publicKey: publicKeyFromRaw(record.envPublicKey) }), ephemeralPublicKey, record.envPublicKey);
+  try {
+    return seal(value, identity, { ref: envKeyRef(orgId, record.version, ephemeralPublicKey), material });
+  } finally {
+    material.fill(0);
+  }
+}
+
+/** The key version an env value was sealed under (to pick the organization key that opens it). */
+export function envValueKeyVersion(sealed: string): number {
+  const match = ENV_KEY_REF.exec(sealedKeyRef(sealed));
+  if (!match) throw new SealedValueError('Not an environment value.');
+  return Number(match[2]);
+}
+
+/** An unwrapped organization key version, held in memory by the deploy path only. */
+export class OpenOrgKey {
+  readonly #envPrivate: KeyObject;
+  readonly #envPublic: string;
+  readonly #symmetric: Map<SymmetricPurpose, Buffer>;
+
+  constructor(
+    readonly orgId: string,
+    readonly version: number,
+    orgKey: Uint8Array,
+  ) {
+    this.#envPrivate = envPrivateKey(orgKey, orgId, version);
+    this.#envPublic = rawPublicKey(createPublicKey(this.#envPrivate));
+    this.#symmetric = new Map((['integration', 'token'] as const).map((p) => [p, hkdf(orgKey, orgId, `rampart/${p}/v${version}`)]));
+  }
+
+  /** A symmetric purpose key (for `seal` / `openSealed` with ref `org:<id>:v<n>:<purpose>`). */
+  purposeKey(purpose: SymmetricPurpose): { ref: string; material: Buffer } {
+    return { ref: `org:${this.orgId}:v${this.version}:${purpose}`, material: this.#symmetric.get(purpose)! };
+  }
+
+  /** Opens an environment value sealed for `identity`. @throws SealedValueError */
+  openEnvValue(identity: EnvValueIdentity, sealed: string): Buffer {
+    const match = ENV_KEY_REF.exec(sealedKeyRef(sealed));
+    if (!match || match[1] !== this.orgId || Number(match[2]) !== this.version) throw new SealedValueError('Sealed under another organization key.');
+    const ephemeralPublicKey = match[3]!;
+    const material = envValueKey(diffieHellman({ privateKey: this.#envPrivate, publicKey: publicKeyFromRaw(ephemeralPublicKey) }), ephemeralPublicKey, this.#envPublic);
+    try {
+      return openSealed(sealed, identity, { ref: envKeyRef(this.orgId, this.version, ephemeralPublicKey), material });
+    } finally {
+      material.fill(0);
+    }
+  }
+}
+
+export interface OrgKeyRingOptions {
+  /** Bound on unwrapped keys held per instance. @default 1000 */
+  readonly maxEntries?: number;
+  /** How long an unwrapped key is kept. @default 5 minutes */
+  readonly ttlMs?: number;
+  readonly now?: () => number;
+}
+
+/**
+ * Unwraps organization keys for the deploy path, with a bounded LRU cache with a TTL, so that
+ * steady-state opens cost no KMS call. Only a role allowed to `kms:Decrypt` the `org-key` context
+ * can use it.
+ */
+export class OrgKeyRing {
+  readonly #keys: KeyProvider;
+  readonly #max: number;
+  readonly #ttlMs: number;
+  readonly #now: () => number;
+  readonly #cache = new Map<string, { key: Promise<OpenOrgKey>; until: number }>();
+
+  constructor(keys: KeyProvider, options: OrgKeyRingOptions = {}) {
+    this.#keys = keys;
+    this.#max = options.maxEntries ?? 1000;
+    this.#ttlMs = options.ttlMs ?? 5 * 60_000;
+    this.#now = options.now ?? (() => Date.now());
+  }
+
+  async open(orgId: string, record: OrgKeyRecord): Promise<OpenOrgKey> {
+    // Keyed by the wrapped blob too: a re-created key under the same version is a different key.
+    const cacheKey = `${orgId}/${record.version}/${createHash('sha256').update(record.wrapped).digest('base64url')}`;
+    const hit = this.#cache.get(cacheKey);
+    if (hit && hit.until > this.#now()) {
+      this.#cache.delete(cacheKey);
+      this.#cache.set(cacheKey, hit); // most recently used last
+      return hit.key;
+    }
+    if (hit) this.#cache.delete(cacheKey);
+    const key = this.#unwrap(orgId, record);
+    this.#cache.set(cacheKey, { key, until: this.#now() + this.#ttlMs });
+    key.catch(() => this.#cache.delete(cacheKey));
+    // Evicted keys are only dropped, not zeroed: a caller may still be using one.
+    while (this.#cache.size > this.#max) this.#cache.delete(this.#cache.keys().next().value!);
+    return key;
+  }
+
+  get size(): number {
+    return this.#cache.size;
+  }
+
+  async #unwrap(orgId: string, record: OrgKeyRecord): Promise<OpenOrgKey> {
+    if (record.rootKeyId !== this.#keys.rootKeyId) throw new SealedValueError('Wrapped under another root key.');
+    const plaintext = await this.#keys.decryptDataKey(Buffer.from(record.wrapped, 'base64'), orgKeyContext(orgId, record.version));
+    try {
+      return new OpenOrgKey(orgId, record.version, plaintext);
+    } finally {
+      plaintext.fill(0);
+    }
+  }
+}
