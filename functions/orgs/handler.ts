@@ -94,7 +94,7 @@ export const handler = createApiHandler({
     implement(routes.createOrg, async ({ body }, ctx) => {
       const userId = userIdOf(ctx);
       const now = new Date();
-      const { scope, org, writes } = createOrgWrites(body.name, userId, now);
+      const { scope, org, writes } = await createOrgWrites(ctx.platform.keys, body.name, userId, now);
       // One record for the organization and its first owner: the actor is that owner.
       await ctx.platform.audit.commit({ scope: `org:${scope.orgId}`, actor: actorOf(ctx), action: 'org.created', target: { type: 'org', id: scope.orgId }, metadata: {} }, writes);
       return { body: { ...orgView(org), role: 'owner' as const } };

@@ -3,13 +3,20 @@ import { z } from 'zod';
 import { MembershipRecord } from '../kernel/auth/authorize';
 import { mintOrgScope, orgPartition, TenantKeyPrefixes, TenantKeys, type OrgScope } from '../kernel/auth/org-scope';
 import type { Role } from '../kernel/auth/permissions';
+import { createOrgKey } from '../kernel/keys/org-keys';
+import type { KeyProvider } from '../kernel/keys/key-provider';
 import { Keys } from '../kernel/storage/keys';
 import { Writes, type Table, type TransactWrite } from '../kernel/storage/table';
 
 /** An organization, at `ORG#<orgId>` / `ORG`. */
+/** One version of an organization's key, as stored (nothing in it is secret). */
+export const OrgKeyRecordSchema = z.object({ version: z.number().int().positive(), wrapped: z.string(), rootKeyId: z.string(), envPublicKey: z.string() });
+
 export const OrgRecord = z.object({
   orgId: z.string(),
   name: z.string(),
+  /** Key versions, oldest first; the last one seals new secrets. Absent on organizations made before keys. */
+  orgKeys: z.array(OrgKeyRecordSchema).optional(),
   createdAt: z.string(),
   createdBy: z.string(),
   updatedAt: z.string(),
@@ -27,10 +34,18 @@ const newOrgId = () => `o_${randomBytes(16).toString('hex')}`;
  * authorization chain that may do so: nobody can be authorized for an organization that does not
  * exist yet, and its creator is by definition its owner.
  */
-export function createOrgWrites(name: string, ownerId: string, now: Date): { scope: OrgScope; org: OrgRecord; writes: TransactWrite[] } {
+export async function createOrgWrites(
+  keys: KeyProvider,
+  name: string,
+  ownerId: string,
+  now: Date,
+): Promise<{ scope: OrgScope; org: OrgRecord; writes: TransactWrite[] }> {
   const scope = mintOrgScope(newOrgId());
   const at = now.toISOString();
-  const org = { orgId: scope.orgId, name, createdAt: at, createdBy: ownerId, updatedAt: at, version: 1 };
+  // The organization's key (version 1) is made with it: only its wrapped form and the env public
+  // key are stored, so sealing secrets later needs no KMS call and cannot open them.
+  const orgKeys = [await createOrgKey(keys, scope.orgId, 1)];
+  const org = { orgId: scope.orgId, name, createdAt: at, createdBy: ownerId, updatedAt: at, orgKeys, version: 1 };
   const { version: _v, ...orgItem } = org;
   return {
     scope,
@@ -119,3 +134,6 @@ export async function orgItemKeys(table: Table, scope: OrgScope): Promise<{ pk: 
   return out;
 }
 
+
+/** The key version new secrets of an organization are sealed under. */
+export const currentOrgKey = (org: OrgRecord) => org.orgKeys?.at(-1);

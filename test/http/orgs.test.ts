@@ -123,3 +123,29 @@ describe('organizations and members', () => {
     expect((await api.request('POST', '/v1/orgs', { body: { name: 'anonymous' } })).status).toBe(401);
   });
 });
+
+describe('organization keys', () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await startTestApi();
+  });
+  afterAll(() => api.close());
+
+  it('gives every new organization a key: stored wrapped, with a public env key, and never returned', async () => {
+    const { owner, orgId } = await ownerWithOrg(api);
+    const { getOrg } = await import('../../functions/orgs/organizations');
+    const { mintOrgScope } = await import('../../functions/kernel/auth/org-scope');
+    const { OrgKeyRing, sealEnvValue } = await import('../../functions/kernel/keys/org-keys');
+    const org = await getOrg(api.platform.table, mintOrgScope(orgId));
+    expect(org?.orgKeys).toHaveLength(1);
+    const record = org!.orgKeys![0]!;
+    expect(record).toMatchObject({ version: 1, rootKeyId: api.platform.keys.rootKeyId });
+    // The stored record seals; only the root key (through the ring) opens.
+    const identity = { org: orgId, project: 'p_x', service: '', name: 'TOKEN', version: 1 };
+    const sealed = sealEnvValue(orgId, record, identity, 'canary');
+    expect((await new OrgKeyRing(api.platform.keys).open(orgId, record)).openEnvValue(identity, sealed).toString()).toBe('canary');
+    const got = await api.request('GET', `/v1/orgs/${orgId}`, { headers: bearer(owner.accessToken) });
+    expect(got.text).not.toContain(record.wrapped);
+    expect(got.json).not.toHaveProperty('orgKeys');
+  });
+});
