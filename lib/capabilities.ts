@@ -1,21 +1,29 @@
 import type { Domain } from '../functions/kernel/http/route';
+import { KeyPurposes } from '../functions/kernel/keys/purposes';
 
 /**
  * What a domain's functions may do beyond what every function gets (the table, the root key, the
  * bus, its logs and traces). A capability is granted to a domain's API function and its event
  * consumer alike; a domain not listed gets none.
  */
-export const Capabilities = ['sendMail'] as const;
+export const Capabilities = ['sendMail', 'openIdentitySecrets'] as const;
 export type Capability = (typeof Capabilities)[number];
 
 export type DomainCapabilityMap = Readonly<Partial<Record<Domain, readonly Capability[]>>>;
 
 /**
- * The reviewed map: only identity sends mail (verification, password reset, sign-in notices).
+ * The reviewed map: only identity sends mail (verification, password reset, sign-in notices) and
+ * unwraps identity secrets (signing keys, TOTP secrets).
  * Adding a domain here is a permission change and is reviewed as one.
  */
 export const DomainCapabilities: DomainCapabilityMap = {
-  identity: ['sendMail'],
+  // Identity signs tokens and checks TOTP codes: it unwraps those two purposes, and nothing else.
+  identity: ['sendMail', 'openIdentitySecrets'],
+};
+
+/** The root-key purposes each capability may unwrap. No capability unwraps organization keys. */
+export const UnwrapPurposes: Readonly<Partial<Record<Capability, readonly string[]>>> = {
+  openIdentitySecrets: [KeyPurposes.accessTokenSigningKey, KeyPurposes.totpSecret],
 };
 
 /** The capabilities of a domain's functions (none for a domain the map does not name). */

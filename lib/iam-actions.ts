@@ -35,7 +35,10 @@ export const DynamoDbActions = {
 /** KMS actions. */
 export const KmsActions = {
   /** Envelope encryption under the root key: wrap (GenerateDataKey/Encrypt) and unwrap (Decrypt). */
-  envelope: ['kms:GenerateDataKey', 'kms:Encrypt', 'kms:Decrypt'],
+  /** Wrap under the root key: make and wrap data keys (any function, always with a context). */
+  wrap: ['kms:GenerateDataKey', 'kms:Encrypt'],
+  /** Unwrap: granted per encryption-context purpose (see lib/capabilities.ts). */
+  unwrap: ['kms:Decrypt'],
   /**
    * What DynamoDB does with the table key on the caller's behalf when it reads or writes an item of
    * a table encrypted with a customer-managed key. Granted only through DynamoDB (kms:ViaService).

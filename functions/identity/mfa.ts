@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ConflictError, InvalidMfaCodeError } from '../kernel/errors';
 import { implement, type AnyRouteContext } from '../kernel/http/api-handler';
 import { openEnvelope, sealEnvelope } from '../kernel/keys/envelope';
+import { KeyPurposes } from '../kernel/keys/purposes';
 import { Keys } from '../kernel/storage/keys';
 import { Writes, type TransactWrite } from '../kernel/storage/table';
 import { requireUser } from './account';
@@ -28,7 +29,7 @@ type TotpFactor = z.output<typeof TotpFactor>;
 
 const binding = (userId: string) => ({
   identity: { kind: 'totp-secret', userId },
-  context: { purpose: 'totp-secret', user: userId },
+  context: { purpose: KeyPurposes.totpSecret, user: userId },
 });
 
 const SIX_DIGITS = /^\d{6}$/;

@@ -9,7 +9,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { PlatformEnv } from '../../functions/kernel/platform/aws';
-import type { Capability } from '../capabilities';
+import { UnwrapPurposes, type Capability } from '../capabilities';
 import { EventsActions, LogsActions, XRayActions } from '../iam-actions';
 import type { MailSender } from '../mail-sender';
 import { FUNCTIONS_DIR, PROJECT_ROOT } from '../paths';
@@ -135,7 +135,8 @@ export class DomainFunction extends Construct {
     });
     iam.Grant.addToPrincipal({ grantee: this.role, actions: [...LogsActions.writeToGroup], resourceArns: [this.logGroup.logGroupArn] });
     platform.table.grantItemAccess(this.role);
-    platform.rootKey.grantEnvelopeEncryption(this.role);
+    platform.rootKey.grantWrap(this.role);
+    platform.rootKey.grantUnwrap(this.role, (props.capabilities ?? []).flatMap((c) => UnwrapPurposes[c] ?? []));
     iam.Grant.addToPrincipal({ grantee: this.role, actions: [...EventsActions.publish], resourceArns: [platform.bus.eventBusArn] });
     if (props.capabilities?.includes('sendMail')) platform.mail.grantSendMail(this.role);
 

@@ -39,15 +39,29 @@ export class RootKey extends Construct {
   }
 
   /**
-   * Grants wrap/unwrap under the root key, only with an encryption context: the key provider always
-   * binds data keys to their owner (`{ org }`), so a call without one is not ours and is refused.
+   * Grants wrapping under the root key, only with an encryption context: the key provider always
+   * binds data keys to what they protect, so a call without one is not ours and is refused.
    */
-  grantEnvelopeEncryption(grantee: iam.IGrantable): iam.Grant {
+  grantWrap(grantee: iam.IGrantable): iam.Grant {
     return iam.Grant.addToPrincipal({
       grantee,
-      actions: [...KmsActions.envelope],
+      actions: [...KmsActions.wrap],
       resourceArns: [this.key.keyArn],
       conditions: { Null: { 'kms:EncryptionContextKeys': 'false' } },
+    });
+  }
+
+  /**
+   * Grants unwrapping only for data keys whose context names one of `purposes`: a function that may
+   * open TOTP secrets cannot open an organization key, whose purpose is `org-key`.
+   */
+  grantUnwrap(grantee: iam.IGrantable, purposes: readonly string[]): iam.Grant | undefined {
+    if (purposes.length === 0) return undefined;
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: [...KmsActions.unwrap],
+      resourceArns: [this.key.keyArn],
+      conditions: { StringEquals: { 'kms:EncryptionContext:purpose': [...purposes] } },
     });
   }
 }

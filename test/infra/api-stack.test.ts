@@ -11,6 +11,7 @@ import { routeTable } from '../../functions/routes';
 import packageJson from '../../package.json' with { type: 'json' };
 import { createRampartApp } from '../../lib/app';
 import { MANAGED_RULE_GROUPS } from '../../lib/constructs/web-acl';
+import { KeyPurposes } from '../../functions/kernel/keys/purposes';
 import { DynamoDbActions, KmsActions, XRayActions } from '../../lib/iam-actions';
 import {
   actionsOf,
@@ -139,13 +140,29 @@ describe('ApiStack', () => {
       expect(resourcesOfStatement(tableAllows[0]!)).toHaveLength(1 + Object.keys(TableDefinition.indexes).length);
     });
 
-    it('allows the root key only for envelope operations, only with an encryption context', () => {
+    it('lets every function wrap under the root key, only with an encryption context', () => {
       for (const { id, t, props } of lambdaFunctions()) {
-        const envelope = statementsOfRole(t, referencedLogicalId(props.Role)!).filter((s) => actionsOf(s).includes('kms:GenerateDataKey') && !s.Condition?.StringEquals);
-        expect(envelope, id).toHaveLength(1);
-        expect(actionsOf(envelope[0]!).sort()).toEqual([...KmsActions.envelope].sort());
-        expect(envelope[0]!.Condition).toEqual({ Null: { 'kms:EncryptionContextKeys': 'false' } });
-        expect(JSON.stringify(envelope[0]!.Resource)).toContain('RootKey');
+        const onRootKey = statementsOfRole(t, referencedLogicalId(props.Role)!).filter((s) => JSON.stringify(s.Resource).includes('RootKey'));
+        const wrap = onRootKey.filter((s) => actionsOf(s).includes('kms:GenerateDataKey'));
+        expect(wrap, id).toHaveLength(1);
+        expect(actionsOf(wrap[0]!).sort()).toEqual([...KmsActions.wrap].sort());
+        expect(wrap[0]!.Condition).toEqual({ Null: { 'kms:EncryptionContextKeys': 'false' } });
+      }
+    });
+
+    it('lets only identity unwrap, and only signing keys and TOTP secrets: no function can open an organization key', () => {
+      for (const { id, t, props } of lambdaFunctions()) {
+        const unwrap = statementsOfRole(t, referencedLogicalId(props.Role)!).filter(
+          (s) => s.Effect === 'Allow' && JSON.stringify(s.Resource).includes('RootKey') && actionsOf(s).includes('kms:Decrypt'),
+        );
+        if (!id.startsWith('identityFunction')) {
+          expect(unwrap, id).toEqual([]);
+          continue;
+        }
+        expect(unwrap, id).toHaveLength(1);
+        expect(actionsOf(unwrap[0]!)).toEqual(['kms:Decrypt']);
+        expect(unwrap[0]!.Condition).toEqual({ StringEquals: { 'kms:EncryptionContext:purpose': [KeyPurposes.accessTokenSigningKey, KeyPurposes.totpSecret] } });
+        expect(JSON.stringify(unwrap[0]!.Condition)).not.toContain(KeyPurposes.orgKey);
       }
     });
 

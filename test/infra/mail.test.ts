@@ -163,8 +163,8 @@ describe('mail wiring', () => {
   });
 
   describe('capabilities', () => {
-    it('lets only the identity domain send mail (a change here is a reviewed permission change)', () => {
-      expect(DomainCapabilities).toEqual({ identity: ['sendMail'] });
+    it('lets only the identity domain send mail and unwrap identity secrets (a change here is a reviewed permission change)', () => {
+      expect(DomainCapabilities).toEqual({ identity: ['sendMail', 'openIdentitySecrets'] });
     });
 
     it('gives a domain the map does not name no capability, whatever its name', () => {

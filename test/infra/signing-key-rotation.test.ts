@@ -72,7 +72,7 @@ describe('SigningKeyRotation', () => {
         [
           ...new Set([
             ...DynamoDbActions.itemAccess,
-            ...KmsActions.envelope,
+            ...KmsActions.wrap,
             ...KmsActions.tableKeyViaDynamoDb,
             ...EventsActions.publish,
             ...LogsActions.writeToGroup,
@@ -86,7 +86,7 @@ describe('SigningKeyRotation', () => {
     it('lets the rotator seal keys under the root key only with an encryption context', () => {
       const envelope = rotatorStatements().filter((s) => s.Effect === 'Allow' && actionsOf(s).includes('kms:GenerateDataKey') && !s.Condition?.StringEquals);
       expect(envelope).toHaveLength(1);
-      expect(actionsOf(envelope[0]!).sort()).toEqual([...KmsActions.envelope].sort());
+      expect(actionsOf(envelope[0]!).sort()).toEqual([...KmsActions.wrap].sort());
       expect(envelope[0]!.Condition).toEqual({ Null: { 'kms:EncryptionContextKeys': 'false' } });
       expect(JSON.stringify(envelope[0]!.Resource)).toContain('RootKey');
     });

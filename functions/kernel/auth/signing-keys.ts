@@ -5,6 +5,7 @@ import type { AuditTrail } from '../audit/audit-trail';
 import type { AuditActor } from '../audit/record';
 import { openEnvelope, sealEnvelope, type EnvelopeRecord } from '../keys/envelope';
 import type { KeyProvider } from '../keys/key-provider';
+import { KeyPurposes } from '../keys/purposes';
 import { Keys } from '../storage/keys';
 import { Conditions, TransactionConditionFailed, TransactionConflictError, Writes, type Table, type TransactWrite } from '../storage/table';
 
@@ -36,7 +37,7 @@ const ActivePointer = z.object({ kid: z.string(), version: z.number() });
 
 const envelopeBinding = (kid: string) => ({
   identity: { kind: 'access-token-signing-key', kid },
-  context: { purpose: 'access-token-signing-key', kid },
+  context: { purpose: KeyPurposes.accessTokenSigningKey, kid },
 });
 
 export interface SigningKey {

@@ -1,6 +1,7 @@
 import { createHash, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, type KeyObject } from 'node:crypto';
 import { openSealed, seal, sealedKeyRef, SealedValueError, type RecordIdentity } from './aead';
 import type { EncryptionContext, KeyProvider } from './key-provider';
+import { KeyPurposes } from './purposes';
 
 /**
  * The per-organization key hierarchy (docs/crypto.md):
@@ -13,7 +14,7 @@ import type { EncryptionContext, KeyProvider } from './key-provider';
  * can seal them (the API) cannot open them; only a holder of K_org (the deploy path) can.
  */
 
-export const ORG_KEY_PURPOSE = 'org-key';
+export const ORG_KEY_PURPOSE = KeyPurposes.orgKey;
 export type SymmetricPurpose = 'integration' | 'token';
 
 /** What is stored on the organization for each key version. Nothing in it is secret. */
