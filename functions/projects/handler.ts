@@ -9,6 +9,25 @@ import { createLogger } from '../kernel/logging/logger';
 import { awsPlatform } from '../kernel/platform/aws';
 import { setPlatformFactory } from '../kernel/platform/platform';
 import { routeTable } from '../routes';
+import { parseDotenv } from './dotenv';
+import {
+  deleteEnvVarWrite,
+  EnvName,
+  envCountWrite,
+  envOwnerExistsCheck,
+  EnvValue,
+  envVarRecord,
+  envVarView,
+  getEnvVar,
+  listEnvVars,
+  MAX_ENV_IMPORT,
+  MAX_ENV_VARS,
+  putEnvVarWrite,
+  sealingKeyOf,
+  tooManyVariables,
+  type EnvOwner,
+} from './env';
+import * as envRoutes from './env-routes';
 import { createProjectWrites, deleteProjectWrites, getProject, listProjects, listProjectsAmong, projectView, renameProjectWrites, updateProjectWrite } from './projects';
 import * as routes from './routes';
 import { applyServicePatch, resolveServiceSpec } from './service-spec';
@@ -33,6 +52,85 @@ const entry = <A extends AuditAction>(ctx: AnyRouteContext & { org: OrgAccess },
   target,
   metadata,
 });
+
+type OrgContext = AnyRouteContext & { org: OrgAccess };
+
+const envOwner = (params: { projectId: string; serviceId?: string }): EnvOwner => ({ projectId: params.projectId, ...(params.serviceId !== undefined ? { serviceId: params.serviceId } : {}) });
+const envTarget = (owner: EnvOwner) => (owner.serviceId !== undefined ? { type: 'service' as const, id: owner.serviceId } : { type: 'project' as const, id: owner.projectId });
+/** What the audit record says of a variable: where it is, its name and version; never its value. */
+const envFacts = (owner: EnvOwner, name: string, version: number) => ({
+  level: owner.serviceId !== undefined ? ('service' as const) : ('project' as const),
+  projectId: owner.projectId,
+  ...(owner.serviceId !== undefined ? { serviceId: owner.serviceId } : {}),
+  name,
+  version,
+});
+
+/** Sets one variable: sealed for its next version and written with its audit record. */
+async function setEnvVar(ctx: OrgContext, owner: EnvOwner, name: string, value: string) {
+  const { scope } = ctx.org;
+  const key = await sealingKeyOf(ctx.platform.table, scope);
+  const current = await getEnvVar(ctx.platform.table, scope, owner, name);
+  const record = envVarRecord(scope, owner, key, { name, value, version: (current?.version ?? 0) + 1, updatedBy: creatorOf(ctx), now: new Date() });
+  await ctx.platform.audit.commit(entry(ctx, 'env.set', envTarget(owner), envFacts(owner, name, record.version)), [
+    putEnvVarWrite(scope, record),
+    envOwnerExistsCheck(scope, owner),
+    ...(current ? [] : [envCountWrite(scope, owner, 1, 'params.name')]),
+  ]);
+  return envVarView(record);
+}
+
+async function deleteEnvVar(ctx: OrgContext, owner: EnvOwner, name: string) {
+  const { scope } = ctx.org;
+  const current = await getEnvVar(ctx.platform.table, scope, owner, name);
+  if (!current) throw new NotFoundError('No such variable.');
+  await ctx.platform.audit.commit(entry(ctx, 'env.deleted', envTarget(owner), envFacts(owner, name, current.version)), [
+    deleteEnvVarWrite(scope, owner, name, current.version),
+    envCountWrite(scope, owner, -1, 'params.name'),
+  ]);
+}
+
+async function listEnv(ctx: OrgContext, owner: EnvOwner) {
+  const variables = await listEnvVars(ctx.platform.table, ctx.org.scope, owner);
+  return { variables: variables.map(envVarView) };
+}
+
+/**
+ * Applies a .env file all or nothing: every line is checked first, and the variables are written in
+ * one transaction with one audit record, which bounds an import (MAX_ENV_IMPORT).
+ */
+async function importEnv(ctx: OrgContext, owner: EnvOwner, dotenv: string) {
+  const field = 'body.dotenv';
+  const parsed = parseDotenv(dotenv);
+  if (!parsed.ok) throw new ValidationError(parsed.issues.map((i) => ({ path: field, message: `line ${i.line}: ${i.message}` })));
+  const { entries } = parsed;
+  const issues = entries.flatMap((e) => {
+    const name = EnvName.safeParse(e.name);
+    const value = EnvValue.safeParse(e.value);
+    return [
+      ...(name.success ? [] : [{ path: field, message: `line ${e.line}: name: ${name.error.issues[0]!.message}` }]),
+      ...(value.success ? [] : [{ path: field, message: `line ${e.line}: value of ${e.name}: ${value.error.issues[0]!.message}` }]),
+    ];
+  });
+  if (issues.length > 0) throw new ValidationError(issues);
+  if (entries.length === 0) throw new ValidationError([{ path: field, message: 'The file sets no variable.' }]);
+  if (entries.length > MAX_ENV_IMPORT) {
+    throw new ValidationError([{ path: field, message: `An import sets at most ${MAX_ENV_IMPORT} variables (it is applied as one transaction, all or nothing); split the file.` }]);
+  }
+  const { scope } = ctx.org;
+  const key = await sealingKeyOf(ctx.platform.table, scope);
+  const existing = new Map((await listEnvVars(ctx.platform.table, scope, owner)).map((v) => [v.name, v.version]));
+  const added = entries.filter((e) => !existing.has(e.name)).length;
+  // Answered early for a clear message; the counter's condition decides under concurrency.
+  if (existing.size + added > MAX_ENV_VARS) throw tooManyVariables(owner, field);
+  const now = new Date();
+  const records = entries.map((e) => envVarRecord(scope, owner, key, { name: e.name, value: e.value, version: (existing.get(e.name) ?? 0) + 1, updatedBy: creatorOf(ctx), now }));
+  await ctx.platform.audit.commit(
+    entry(ctx, 'env.imported', envTarget(owner), { projectId: owner.projectId, ...(owner.serviceId !== undefined ? { serviceId: owner.serviceId } : {}), count: records.length }),
+    [...records.map((r) => putEnvVarWrite(scope, r)), envOwnerExistsCheck(scope, owner), ...(added > 0 ? [envCountWrite(scope, owner, added, field)] : [])],
+  );
+  return { variables: records.map(envVarView) };
+}
 
 /** The project service: projects of an organization and the services of a project. */
 export const handler = createApiHandler({
@@ -143,5 +241,20 @@ export const handler = createApiHandler({
       );
       return { body: {} };
     }),
+
+    implement(envRoutes.setProjectEnv, async ({ params, body }, ctx) => ({ body: await setEnvVar(ctx, envOwner(params), params.name, body.value) })),
+    implement(envRoutes.setServiceEnv, async ({ params, body }, ctx) => ({ body: await setEnvVar(ctx, envOwner(params), params.name, body.value) })),
+    implement(envRoutes.deleteProjectEnv, async ({ params }, ctx) => {
+      await deleteEnvVar(ctx, envOwner(params), params.name);
+      return { body: {} };
+    }),
+    implement(envRoutes.deleteServiceEnv, async ({ params }, ctx) => {
+      await deleteEnvVar(ctx, envOwner(params), params.name);
+      return { body: {} };
+    }),
+    implement(envRoutes.listProjectEnv, async ({ params }, ctx) => ({ body: await listEnv(ctx, envOwner(params)) })),
+    implement(envRoutes.listServiceEnv, async ({ params }, ctx) => ({ body: await listEnv(ctx, envOwner(params)) })),
+    implement(envRoutes.importProjectEnv, async ({ params, body }, ctx) => ({ body: await importEnv(ctx, envOwner(params), body.dotenv) })),
+    implement(envRoutes.importServiceEnv, async ({ params, body }, ctx) => ({ body: await importEnv(ctx, envOwner(params), body.dotenv) })),
   ],
 });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineRoute } from '../kernel/http/route';
+import { envRoutes } from './env-routes';
 import { ProjectView } from './projects';
 import { ServiceView } from './services';
 import { DnsLabel, ServiceSpec, ServiceSpecPatch } from './service-spec';
@@ -171,4 +172,5 @@ export const projectRoutes = [
   getService,
   updateService,
   deleteService,
+  ...envRoutes,
 ] as const;

@@ -82,6 +82,14 @@ const fixtures: Record<string, (w: World) => Promise<string>> = {
     expect(res.status, `creating a service fixture: ${res.text}`).toBe(201);
     return res.json.serviceId as string;
   },
+  // An environment variable name (a project-level variable of the world's project).
+  name: async (w) => {
+    const projectId = await idFor(w, 'projectId');
+    const name = `MATRIX_${uniqueId().toUpperCase()}`;
+    const res = await api.request('PUT', `/v1/orgs/${w.orgId}/projects/${projectId}/env/${name}`, { headers: bearer(w.owner.accessToken), body: { value: 'fixture' } });
+    expect(res.status, `creating an environment variable fixture: ${res.text}`).toBe(200);
+    return name;
+  },
 };
 
 async function idFor(w: World, name: string): Promise<string> {
@@ -160,9 +168,12 @@ describe('cross-tenant matrix (generated from the route table)', () => {
     expect(res.json.error.code).toBe('forbidden');
   });
 
+  // An environment variable name is chosen by whoever writes it, not issued to one tenant: a PUT of
+  // any name in one's own project is a legitimate create. Other routes with a foreign name find nothing.
+  const isChosenByWriter = (route: Route, name: string) => name === 'name' && route.method === 'PUT';
   const withForeignIds = orgRoutes.flatMap((route) =>
     pathParameterNames(route.path)
-      .filter((name) => name !== 'orgId')
+      .filter((name) => name !== 'orgId' && !isChosenByWriter(route, name))
       .map((name) => [`${label(route)} with the victim's {${name}}`, route, name] as const),
   );
 

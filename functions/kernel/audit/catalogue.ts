@@ -14,6 +14,18 @@ const signingKeyIdSchema = z.string().regex(/^k_[A-Za-z0-9_-]{16}$/, 'a signing 
 /** Projects are named in service records by id (`p_` + 32 hex). */
 const projectIdSchema = z.string().regex(/^p_[0-9a-f]{32}$/, 'a project is recorded by its id');
 
+/** Services are named in env records by id (`svc_` + 32 hex). */
+const serviceIdSchema = z.string().regex(/^svc_[0-9a-f]{32}$/, 'a service is recorded by its id');
+
+/** An environment variable is recorded by its level, owner, name and version: never its value. */
+const envVariableSchema = z.strictObject({
+  level: z.enum(['project', 'service']),
+  projectId: projectIdSchema,
+  serviceId: serviceIdSchema.optional(),
+  name: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).max(255),
+  version: z.number().int().min(1),
+});
+
 /** An API key is recorded by its key id (20 hex): public, unlike its secret, which is never recorded. */
 const apiKeyIdSchema = z.string().regex(/^[0-9a-f]{20}$/, 'an API key is recorded by its key id');
 
@@ -60,6 +72,11 @@ export const AuditActions = {
     version: z.number().int().min(2),
   }),
   'service.deleted': z.strictObject({ projectId: projectIdSchema }),
+  // Environment variables (org:<id> scope); the target is the project or service. Names are not
+  // secret; a value is never recorded, nor anything derived from it.
+  'env.set': envVariableSchema,
+  'env.deleted': envVariableSchema,
+  'env.imported': z.strictObject({ projectId: projectIdSchema, serviceId: serviceIdSchema.optional(), count: z.number().int().min(1) }),
   // Platform scope.
   'platform.audit_verified': z.strictObject({ scope: z.string().max(200), ok: z.boolean(), checked: z.number().int().min(0) }),
   'platform.signing_key_rotated': z.strictObject({ kid: signingKeyIdSchema, previousKid: signingKeyIdSchema.optional() }),

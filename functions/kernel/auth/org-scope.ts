@@ -47,7 +47,21 @@ export const TenantKeys = {
   projectName: (scope: OrgScope, name: string) => orgItemKey(scope, 'PROJECTNAME', name),
   /** A service's claim on its name within its project (`SERVICENAME#<projectId>#<name>`): names become host names. */
   serviceName: (scope: OrgScope, projectId: string, name: string) => orgItemKey(scope, 'SERVICENAME', projectId, name),
+  /**
+   * An environment variable (`ENV#<projectId>#<serviceId, or - at project level>#<name>`): one item
+   * per variable, holding its sealed value.
+   */
+  envVar: (scope: OrgScope, projectId: string, serviceId: string | undefined, name: string) => orgItemKey(scope, 'ENV', projectId, serviceId ?? ENV_PROJECT_LEVEL, name),
+  /**
+   * How many variables a project or service holds (`ENVCOUNT#<projectId>#<serviceId or ->`), kept
+   * in the transactions that add or remove one so that the limit holds under concurrency.
+   * `ENVCOUNT#` does not begin with `ENV#`, so counters never show up in a listing.
+   */
+  envCount: (scope: OrgScope, projectId: string, serviceId: string | undefined) => orgItemKey(scope, 'ENVCOUNT', projectId, serviceId ?? ENV_PROJECT_LEVEL),
 } as const;
+
+/** The service part of the keys of project-level environment variables (never a service id). */
+const ENV_PROJECT_LEVEL = '-';
 
 /** The sort-key prefix of an organization's API keys, for listing them. */
 export const API_KEY_SORT_PREFIX = 'APIKEY#';
@@ -56,4 +70,6 @@ export const API_KEY_SORT_PREFIX = 'APIKEY#';
 export const TenantKeyPrefixes = {
   projects: () => 'PROJECT#',
   servicesOfProject: (projectId: string) => `SERVICE#${keyPart(projectId)}#`,
+  /** The environment variables of a project (`serviceId` undefined) or of one of its services. */
+  envVars: (projectId: string, serviceId: string | undefined) => `ENV#${keyPart(projectId)}#${keyPart(serviceId ?? ENV_PROJECT_LEVEL)}#`,
 } as const;

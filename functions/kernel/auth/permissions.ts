@@ -26,12 +26,15 @@ export const Permissions = [
   'services:read',
   'services:write',
   'services:delete',
+  'env:read',
+  'env:write',
   'audit:read',
 ] as const;
 export type Permission = (typeof Permissions)[number];
 
-const READ: Permission[] = ['org:read', 'members:read', 'projects:read', 'services:read'];
-const BUILD: Permission[] = ['projects:create', 'projects:update', 'services:write', 'services:delete'];
+// `env:read` lists variable names only: no role can read a value back through the API.
+const READ: Permission[] = ['org:read', 'members:read', 'projects:read', 'services:read', 'env:read'];
+const BUILD: Permission[] = ['projects:create', 'projects:update', 'services:write', 'services:delete', 'env:write'];
 const ADMINISTER: Permission[] = ['org:update', 'members:manage', 'invitations:manage', 'apikeys:read', 'apikeys:manage', 'projects:delete', 'audit:read'];
 
 /**

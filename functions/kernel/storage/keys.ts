@@ -20,8 +20,11 @@ export const SEQ_WIDTH = 12;
 
 export const padSeq = (seq: number): string => String(seq).padStart(SEQ_WIDTH, '0');
 
-/** Characters that would let one id reach into another's key space. */
-const KEY_PART = /^[A-Za-z0-9:._@+-]{1,200}$/;
+/**
+ * Characters that would let one id reach into another's key space. Up to 255 characters: the
+ * longest part is an environment variable name (at most 255); a sort key holds 1 KiB.
+ */
+const KEY_PART = /^[A-Za-z0-9:._@+-]{1,255}$/;
 
 /** Refuses key parts that contain the separator or are empty: ids come from validated input, but keys must not trust that. */
 export function keyPart(value: string): string {

@@ -1,0 +1,179 @@
+import { z } from 'zod';
+import { orgPartition, TenantKeyPrefixes, TenantKeys, type OrgScope } from '../kernel/auth/org-scope';
+import { ConflictError, NotFoundError, ValidationError } from '../kernel/errors';
+import { sealEnvValue, type OrgKeyRecord } from '../kernel/keys/org-keys';
+import { Conditions, Writes, type Table, type TransactWrite } from '../kernel/storage/table';
+import { TableDefinition } from '../kernel/storage/table-definition';
+import { currentOrgKey, getOrg } from '../orgs/organizations';
+
+/**
+ * Write-only environment variables of a project (shared by its services) or of one service. The
+ * API seals each value to the organization's env public key (`sealEnvValue`) and cannot open it
+ * again: no route returns a value, masked or not; only the deploy path, holding the organization
+ * key, opens them (`resolveEnvironment` decides which apply).
+ */
+
+export const ENV_NAME_MAX_LENGTH = 255;
+export const ENV_VALUE_MAX_BYTES = 32 * 1024;
+/** Most variables of one project (project level) or one service. */
+export const MAX_ENV_VARS = 500;
+/**
+ * Most variables of one import: an import is one transaction (all or nothing), and a transaction
+ * holds 100 items: the audit record and chain head, the counter, the check that the project or
+ * service still exists, and one per variable.
+ */
+export const MAX_ENV_IMPORT = 96;
+/** Names the platform sets itself or that the runtime (AWS, ECS) reads: a tenant may not override them. */
+export const RESERVED_ENV_PREFIXES = ['AWS_', 'ECS_', 'RAMPART_'] as const;
+
+const reservedPrefixOf = (name: string) => RESERVED_ENV_PREFIXES.find((prefix) => name.startsWith(prefix));
+
+/** A variable name: `^[A-Z_][A-Z0-9_]*$`, at most 255 characters, no reserved prefix. */
+export const EnvName = z
+  .string()
+  .max(ENV_NAME_MAX_LENGTH, `Must be at most ${ENV_NAME_MAX_LENGTH} characters.`)
+  .regex(/^[A-Z_][A-Z0-9_]*$/, 'Must be upper-case letters, digits and underscores, not starting with a digit.')
+  .refine((name) => reservedPrefixOf(name) === undefined, { message: `Must not start with a reserved prefix (${RESERVED_ENV_PREFIXES.join(', ')}).`, abort: true });
+
+/** A variable value: any string of at most 32 KiB in UTF-8. */
+export const EnvValue = z.string().refine((value) => Buffer.byteLength(value, 'utf8') <= ENV_VALUE_MAX_BYTES, `Must be at most ${ENV_VALUE_MAX_BYTES / 1024} KiB (UTF-8).`);
+
+/** Where a variable lives: a project (shared by its services) or one service of it. */
+export interface EnvOwner {
+  readonly projectId: string;
+  readonly serviceId?: string | undefined;
+}
+
+/** A variable, at `ORG#<orgId>` / `ENV#<projectId>#<serviceId or ->#<name>`; `sealed` opens only with the organization key. */
+export const EnvVarRecord = z.object({
+  projectId: z.string(),
+  serviceId: z.string().optional(),
+  name: z.string(),
+  version: z.number(),
+  updatedAt: z.string(),
+  updatedBy: z.string(),
+  keyVersion: z.number(),
+  sealed: z.string(),
+});
+export type EnvVarRecord = z.output<typeof EnvVarRecord>;
+
+/** A variable as the API shows it: never its value. */
+export const EnvVarView = z.object({ name: z.string(), version: z.number(), updatedAt: z.string(), updatedBy: z.string() });
+export const envVarView = (v: Pick<EnvVarRecord, 'name' | 'version' | 'updatedAt' | 'updatedBy'>): z.output<typeof EnvVarView> => ({
+  name: v.name,
+  version: v.version,
+  updatedAt: v.updatedAt,
+  updatedBy: v.updatedBy,
+});
+
+/**
+ * The variables a service runs with: its project's, overridden by its own on a name clash.
+ * @example resolveEnvironment([{ name: 'A', value: 'p' }], [{ name: 'A', value: 's' }]) // [{ name: 'A', value: 's' }]
+ */
+export function resolveEnvironment<V extends { readonly name: string }>(projectVars: readonly V[], serviceVars: readonly V[]): V[] {
+  const byName = new Map<string, V>();
+  for (const v of projectVars) byName.set(v.name, v);
+  for (const v of serviceVars) byName.set(v.name, v);
+  return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/**
+ * The organization's newest key record, the one new values are sealed under (`orgKeys` on the
+ * organization item, written at its creation). @throws ConflictError when it has none
+ */
+export async function sealingKeyOf(table: Table, scope: OrgScope): Promise<OrgKeyRecord> {
+  const org = await getOrg(table, scope);
+  const record = org ? currentOrgKey(org) : undefined;
+  if (!record) throw new ConflictError('The organization has no key to seal environment values with.');
+  return record;
+}
+
+export async function getEnvVar(table: Table, scope: OrgScope, owner: EnvOwner, name: string): Promise<EnvVarRecord | undefined> {
+  return table.get(TenantKeys.envVar(scope, owner.projectId, owner.serviceId, name), EnvVarRecord, { consistent: true });
+}
+
+/**
+ * Access pattern: every variable of a project (project level) or of a service, by name. At most
+ * 500, read whole; items carry their sealed value, which callers must never pass on.
+ */
+export async function listEnvVars(table: Table, scope: OrgScope, owner: EnvOwner): Promise<EnvVarRecord[]> {
+  const out: EnvVarRecord[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await table.query({
+      schema: EnvVarRecord,
+      partition: orgPartition(scope),
+      sortKeyPrefix: TenantKeyPrefixes.envVars(owner.projectId, owner.serviceId),
+      consistent: true,
+      ...(cursor ? { cursor } : {}),
+    });
+    out.push(...page.items);
+    cursor = page.cursor;
+  } while (cursor);
+  return out;
+}
+
+/** A new value for a variable: sealed for exactly this organization, owner, name and version. */
+export function envVarRecord(scope: OrgScope, owner: EnvOwner, key: OrgKeyRecord, input: { name: string; value: string; version: number; updatedBy: string; now: Date }): EnvVarRecord {
+  const identity = { org: scope.orgId, project: owner.projectId, service: owner.serviceId ?? '', name: input.name, version: input.version };
+  return {
+    projectId: owner.projectId,
+    ...(owner.serviceId !== undefined ? { serviceId: owner.serviceId } : {}),
+    name: input.name,
+    version: input.version,
+    updatedAt: input.now.toISOString(),
+    updatedBy: input.updatedBy,
+    keyVersion: key.version,
+    sealed: sealEnvValue(scope.orgId, key, identity, input.value),
+  };
+}
+
+const changedConcurrently = () => new ConflictError('The variable changed meanwhile; retry.');
+
+/** Writes a variable if its stored version is still `record.version - 1` (0 = absent). */
+export function putEnvVarWrite(scope: OrgScope, record: EnvVarRecord): TransactWrite {
+  const { version, ...rest } = record;
+  return Writes.putVersioned({ ...TenantKeys.envVar(scope, record.projectId, record.serviceId, record.name), ...rest }, version - 1, changedConcurrently);
+}
+
+/** Deletes a variable if it is still at `version`. */
+export function deleteEnvVarWrite(scope: OrgScope, owner: EnvOwner, name: string, version: number): TransactWrite {
+  return Writes.delete(TenantKeys.envVar(scope, owner.projectId, owner.serviceId, name), Conditions.versionIs(version), changedConcurrently);
+}
+
+/**
+ * Counts `delta` variables into (or out of) their owner, refusing to pass the limit: concurrent
+ * writers cannot together exceed it, since the count is a condition of each transaction.
+ */
+export function envCountWrite(scope: OrgScope, owner: EnvOwner, delta: number, field: string): TransactWrite {
+  const limit = delta > 0 ? { ConditionExpression: 'attribute_not_exists(#count) OR #count <= :most', ExpressionAttributeValues: { ':most': MAX_ENV_VARS - delta } } : {};
+  return {
+    item: {
+      Update: {
+        TableName: '',
+        Key: TenantKeys.envCount(scope, owner.projectId, owner.serviceId),
+        UpdateExpression: 'ADD #count :delta',
+        ...limit,
+        ExpressionAttributeNames: { '#count': 'count' },
+        ExpressionAttributeValues: { ...limit.ExpressionAttributeValues, ':delta': delta },
+      },
+    },
+    onConditionFailed: () => tooManyVariables(owner, field),
+  };
+}
+
+/** The 400 for a change that would pass the limit; `field` names the request field at fault. */
+export const tooManyVariables = (owner: EnvOwner, field: string) =>
+  new ValidationError([{ path: field, message: `A ${owner.serviceId ? 'service' : 'project'} holds at most ${MAX_ENV_VARS} variables.` }]);
+
+/**
+ * The project (or service) must still exist when the transaction commits: the authorization chain
+ * read it, but a concurrent delete must not leave orphaned values behind.
+ */
+export function envOwnerExistsCheck(scope: OrgScope, owner: EnvOwner): TransactWrite {
+  const key = owner.serviceId ? TenantKeys.service(scope, owner.projectId, owner.serviceId) : TenantKeys.project(scope, owner.projectId);
+  return {
+    item: { ConditionCheck: { TableName: '', Key: key, ConditionExpression: 'attribute_exists(#pk)', ExpressionAttributeNames: { '#pk': TableDefinition.partitionKey } } },
+    onConditionFailed: () => new NotFoundError(owner.serviceId ? 'No such service.' : 'No such project.'),
+  };
+}
