@@ -8,6 +8,7 @@ import { OrgKeyRing } from '../../functions/kernel/keys/org-keys';
 import { Keys } from '../../functions/kernel/storage/keys';
 import { EnvVarRecord } from '../../functions/projects/env';
 import { bearer, type TestUser } from '../support/identity';
+import { captureLogs } from '../support/log-capture';
 import { orgKeyOf } from '../support/org-keys';
 import { startTestApi, type TestApi, type TestResponse } from '../support/platform';
 import { addMember, ownerWithOrg } from '../support/tenancy';
@@ -22,10 +23,16 @@ const dotenvOf = (names: string[], value = 'v') => names.map((n) => `${n}=${valu
 
 describe('environment variables', () => {
   let api: TestApi;
+  let captured: ReturnType<typeof captureLogs>;
   beforeAll(async () => {
+    // Every log line of this file is kept, at every level, to look for values in it.
+    captured = captureLogs();
     api = await startTestApi();
   });
-  afterAll(() => api.close());
+  afterAll(async () => {
+    captured.release();
+    await api.close();
+  });
 
   const as = (user: TestUser) => ({
     get: (path: string) => api.request('GET', path, { headers: bearer(user.accessToken) }),
@@ -157,7 +164,12 @@ describe('environment variables', () => {
         expect(raw).not.toContain(Buffer.from(value).toString('base64'));
       }
       const audit = JSON.stringify(await orgRecords(orgId));
-      for (const value of [projectValue, serviceValue, imported]) expect(audit).not.toContain(value);
+      const logs = captured.output.join('');
+      expect(logs).toContain(orgId); // the capture sees this file's requests
+      for (const value of [projectValue, serviceValue, imported]) {
+        expect(audit).not.toContain(value);
+        expect(logs).not.toContain(value);
+      }
 
       // Sealed, not dropped: the deploy path's key ring opens each for exactly its identity.
       const opened = await new OrgKeyRing(api.platform.keys).open(orgId, key);
@@ -276,6 +288,7 @@ describe('environment variables', () => {
       expect(res.json.error.code).toBe('validation_failed');
       expect(issueMessages(res)).toEqual([expect.stringMatching(/^body\.dotenv: line 3: /)]);
       expect(res.text).not.toContain(value);
+      expect(captured.output.join('')).not.toContain(value);
       expect((await me.get(projectEnv)).json.variables).toEqual([]);
     });
 
