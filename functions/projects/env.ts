@@ -113,6 +113,23 @@ export async function listEnvVars(table: Table, scope: OrgScope, owner: EnvOwner
   return out;
 }
 
+/**
+ * Removes every variable of a project or service, and its counter, once the owner itself is gone.
+ * Runs after the owner's audited delete has committed, never before: removing the variables first
+ * and then failing to delete the owner would lose a live service's configuration. If it stops
+ * half-way, what remains is sealed and unreachable (no route names a deleted owner), and deleting
+ * the organization removes it.
+ */
+export async function purgeEnvVars(table: Table, scope: OrgScope, owner: EnvOwner): Promise<number> {
+  const vars = await listEnvVars(table, scope, owner);
+  const keys = [
+    ...vars.map((v) => TenantKeys.envVar(scope, owner.projectId, owner.serviceId, v.name)),
+    TenantKeys.envCount(scope, owner.projectId, owner.serviceId),
+  ];
+  for (let i = 0; i < keys.length; i += 100) await table.transact(keys.slice(i, i + 100).map((key) => Writes.delete(key)));
+  return vars.length;
+}
+
 /** A new value for a variable: sealed for exactly this organization, owner, name and version. */
 export function envVarRecord(scope: OrgScope, owner: EnvOwner, key: OrgKeyRecord, input: { name: string; value: string; version: number; updatedBy: string; now: Date }): EnvVarRecord {
   const identity = { org: scope.orgId, project: owner.projectId, service: owner.serviceId ?? '', name: input.name, version: input.version };

@@ -20,6 +20,7 @@ import {
   envVarView,
   getEnvVar,
   listEnvVars,
+  purgeEnvVars,
   MAX_ENV_IMPORT,
   MAX_ENV_VARS,
   putEnvVarWrite,
@@ -186,6 +187,7 @@ export const handler = createApiHandler({
       // Answered early for the common case; the conditional delete decides under concurrency.
       if (project.serviceCount > 0) throw new ConflictError('Delete the services of this project first.');
       await ctx.platform.audit.commit(entry(ctx, 'project.deleted', { type: 'project', id: project.projectId }, {}), deleteProjectWrites(scope, project));
+      await purgeEnvVars(ctx.platform.table, scope, { projectId: project.projectId });
       return { body: {} };
     }),
 
@@ -239,6 +241,7 @@ export const handler = createApiHandler({
         entry(ctx, 'service.deleted', { type: 'service', id: service.serviceId }, { projectId: service.projectId }),
         deleteServiceWrites(ctx.org.scope, service),
       );
+      await purgeEnvVars(ctx.platform.table, ctx.org.scope, { projectId: service.projectId, serviceId: service.serviceId });
       return { body: {} };
     }),
 

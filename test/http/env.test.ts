@@ -140,6 +140,21 @@ describe('environment variables', () => {
     });
   });
 
+  describe('deleting their owner', () => {
+    it('removes a service’s and then a project’s variables with them, leaving no sealed value behind', async () => {
+      const w = await world();
+      expect((await w.me.put(`${w.projectEnv}/SHARED_TOKEN`, { value: 'project-level' })).status).toBe(200);
+      expect((await w.me.put(`${w.serviceEnv}/QUEUE_URL`, { value: 'service-level' })).status).toBe(200);
+      const envItems = async () => (await rawOrgItems(w.orgId)).filter((i) => /^ENV(COUNT)?#/.test(String(i.sk)));
+      expect((await envItems()).length).toBeGreaterThan(0);
+
+      expect((await w.me.delete(`/v1/orgs/${w.orgId}/projects/${w.projectId}/services/${w.serviceId}`)).status).toBe(204);
+      expect((await envItems()).map((i) => i.sk)).toEqual(expect.not.arrayContaining([expect.stringContaining(w.serviceId)]));
+      expect((await w.me.delete(`/v1/orgs/${w.orgId}/projects/${w.projectId}`)).status).toBe(204);
+      expect(await envItems()).toEqual([]);
+    });
+  });
+
   describe('sealing', () => {
     it('never shows a value in a response nor stores it in clear, yet it opens with the organization key for its own name only', async () => {
       const { me, orgId, key, projectId, serviceId, projectEnv, serviceEnv } = await world();
