@@ -3,26 +3,14 @@ import { z } from 'zod';
 import { MembershipRecord } from '../kernel/auth/authorize';
 import { mintOrgScope, orgPartition, TenantKeyPrefixes, TenantKeys, type OrgScope } from '../kernel/auth/org-scope';
 import type { Role } from '../kernel/auth/permissions';
+import { getOrg, OrgRecord } from '../kernel/auth/org-record';
 import { createOrgKey } from '../kernel/keys/org-keys';
 import type { KeyProvider } from '../kernel/keys/key-provider';
 import { Keys } from '../kernel/storage/keys';
 import { Writes, type Table, type TransactWrite } from '../kernel/storage/table';
 
-/** An organization, at `ORG#<orgId>` / `ORG`. */
-/** One version of an organization's key, as stored (nothing in it is secret). */
-export const OrgKeyRecordSchema = z.object({ version: z.number().int().positive(), wrapped: z.string(), rootKeyId: z.string(), envPublicKey: z.string() });
-
-export const OrgRecord = z.object({
-  orgId: z.string(),
-  name: z.string(),
-  /** Key versions, oldest first; the last one seals new secrets. Absent on organizations made before keys. */
-  orgKeys: z.array(OrgKeyRecordSchema).optional(),
-  createdAt: z.string(),
-  createdBy: z.string(),
-  updatedAt: z.string(),
-  version: z.number(),
-});
-export type OrgRecord = z.output<typeof OrgRecord>;
+// The record itself lives in the kernel, shared with the domains that work inside an organization.
+export { currentOrgKey, getOrg, OrgKeyRecordSchema, OrgRecord } from '../kernel/auth/org-record';
 
 export const OrgView = z.object({ orgId: z.string(), name: z.string(), createdAt: z.string(), updatedAt: z.string() });
 export const orgView = (o: OrgRecord): z.output<typeof OrgView> => ({ orgId: o.orgId, name: o.name, createdAt: o.createdAt, updatedAt: o.updatedAt });
@@ -62,9 +50,6 @@ export function membershipWrite(scope: OrgScope, userId: string, role: Role, now
   return Writes.putVersioned({ ...TenantKeys.member(scope, userId), orgId: scope.orgId, userId, role, joinedAt: now.toISOString(), ...memberIndexKeys(scope, userId) }, 0);
 }
 
-export async function getOrg(table: Table, scope: OrgScope): Promise<OrgRecord | undefined> {
-  return table.get(TenantKeys.org(scope), OrgRecord, { consistent: true });
-}
 
 export function updateOrgWrite(scope: OrgScope, org: OrgRecord): TransactWrite {
   const { version, ...rest } = org;
@@ -133,7 +118,3 @@ export async function orgItemKeys(table: Table, scope: OrgScope): Promise<{ pk: 
   } while (cursor);
   return out;
 }
-
-
-/** The key version new secrets of an organization are sealed under. */
-export const currentOrgKey = (org: OrgRecord) => org.orgKeys?.at(-1);

@@ -4,7 +4,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../kernel/errors'
 import { sealEnvValue, type OrgKeyRecord } from '../kernel/keys/org-keys';
 import { Conditions, Writes, type Table, type TransactWrite } from '../kernel/storage/table';
 import { TableDefinition } from '../kernel/storage/table-definition';
-import { currentOrgKey, getOrg } from '../orgs/organizations';
+import { currentOrgKey, getOrg } from '../kernel/auth/org-record';
 
 /**
  * Write-only environment variables of a project (shared by its services) or of one service. The
