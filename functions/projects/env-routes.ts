@@ -29,108 +29,86 @@ const setSummary = (level: string) => `Sets a ${level} environment variable (wri
 const importSummary = (level: string) =>
   `Applies a .env file ({"dotenv": "…"}) to the ${level}'s variables, all or nothing; at most ${MAX_ENV_IMPORT} variables an import, and the 64 KiB body limit applies (413)`;
 
-export const setProjectEnv = defineRoute({
-  id: 'setProjectEnv',
-  method: 'PUT',
-  path: `${projectEnv}/{name}`,
-  domain: 'projects',
-  summary: setSummary('project-level'),
-  auth: { kind: 'permission', permission: 'env:write' },
-  rateLimit: 'general',
-  request: { params: projectParams.extend({ name: EnvName }), body: SetBody },
-  success: { status: 200, description: 'The variable, without its value', schema: EnvVarView },
-  errors: [400, 403, 404, 409, 413],
-});
+/** Where variables live: a project (shared by its services) or one of its services. */
+interface EnvLevel<P extends z.ZodObject<{ orgId: typeof OrgId; projectId: typeof ProjectId }>> {
+  /** `Project` or `Service`: route ids are `setProjectEnv`, `listServiceEnv`, … */
+  readonly id: 'Project' | 'Service';
+  readonly path: typeof projectEnv | typeof serviceEnv;
+  readonly params: P;
+  readonly setNote: string;
+  readonly listSummary: string;
+}
 
-export const deleteProjectEnv = defineRoute({
-  id: 'deleteProjectEnv',
-  method: 'DELETE',
-  path: `${projectEnv}/{name}`,
-  domain: 'projects',
-  summary: 'Deletes a project-level environment variable',
-  auth: { kind: 'permission', permission: 'env:write' },
-  rateLimit: 'general',
-  request: { params: projectParams.extend({ name: EnvName }) },
-  success: { status: 204, description: 'Deleted', schema: NoContent },
-  errors: [400, 403, 404, 409],
-});
+/** The four routes of one level, declared once for both. */
+function envRoutesFor<P extends z.ZodObject<{ orgId: typeof OrgId; projectId: typeof ProjectId }>>(level: EnvLevel<P>) {
+  const named = level.params.extend({ name: EnvName });
+  const noun = level.id === 'Project' ? 'project' : 'service';
+  return {
+    set: defineRoute({
+      id: `set${level.id}Env`,
+      method: 'PUT',
+      path: `${level.path}/{name}`,
+      domain: 'projects',
+      summary: `${setSummary(`${noun}-level`)}${level.setNote}`,
+      auth: { kind: 'permission', permission: 'env:write' },
+      rateLimit: 'general',
+      request: { params: named, body: SetBody },
+      success: { status: 200, description: 'The variable, without its value', schema: EnvVarView },
+      errors: [400, 403, 404, 409, 413],
+    }),
+    delete: defineRoute({
+      id: `delete${level.id}Env`,
+      method: 'DELETE',
+      path: `${level.path}/{name}`,
+      domain: 'projects',
+      summary: `Deletes a ${noun}-level environment variable`,
+      auth: { kind: 'permission', permission: 'env:write' },
+      rateLimit: 'general',
+      request: { params: named },
+      success: { status: 204, description: 'Deleted', schema: NoContent },
+      errors: [400, 403, 404, 409],
+    }),
+    list: defineRoute({
+      id: `list${level.id}Env`,
+      method: 'GET',
+      path: level.path,
+      domain: 'projects',
+      summary: level.listSummary,
+      auth: { kind: 'permission', permission: 'env:read' },
+      rateLimit: 'general',
+      request: { params: level.params },
+      success: { status: 200, description: 'Variables', schema: EnvList },
+      errors: [403, 404],
+    }),
+    import: defineRoute({
+      id: `import${level.id}Env`,
+      method: 'POST',
+      path: `${level.path}/import`,
+      domain: 'projects',
+      summary: importSummary(noun),
+      auth: { kind: 'permission', permission: 'env:write' },
+      rateLimit: 'general',
+      request: { params: level.params, body: ImportBody },
+      success: { status: 200, description: 'The variables set, without their values', schema: Imported },
+      errors: [400, 403, 404, 409, 413],
+    }),
+  };
+}
 
-export const listProjectEnv = defineRoute({
-  id: 'listProjectEnv',
-  method: 'GET',
+export const projectEnvRoutes = envRoutesFor({
+  id: 'Project',
   path: projectEnv,
-  domain: 'projects',
-  summary: "A project's environment variables by name: names and versions only, never a value",
-  auth: { kind: 'permission', permission: 'env:read' },
-  rateLimit: 'general',
-  request: { params: projectParams },
-  success: { status: 200, description: 'Variables', schema: EnvList },
-  errors: [403, 404],
+  params: projectParams,
+  setNote: '',
+  listSummary: "A project's environment variables by name: names and versions only, never a value",
 });
 
-export const importProjectEnv = defineRoute({
-  id: 'importProjectEnv',
-  method: 'POST',
-  path: `${projectEnv}/import`,
-  domain: 'projects',
-  summary: importSummary('project'),
-  auth: { kind: 'permission', permission: 'env:write' },
-  rateLimit: 'general',
-  request: { params: projectParams, body: ImportBody },
-  success: { status: 200, description: 'The variables set, without their values', schema: Imported },
-  errors: [400, 403, 404, 409, 413],
-});
-
-export const setServiceEnv = defineRoute({
-  id: 'setServiceEnv',
-  method: 'PUT',
-  path: `${serviceEnv}/{name}`,
-  domain: 'projects',
-  summary: `${setSummary('service-level')}; it overrides a project-level variable of the same name`,
-  auth: { kind: 'permission', permission: 'env:write' },
-  rateLimit: 'general',
-  request: { params: serviceParams.extend({ name: EnvName }), body: SetBody },
-  success: { status: 200, description: 'The variable, without its value', schema: EnvVarView },
-  errors: [400, 403, 404, 409, 413],
-});
-
-export const deleteServiceEnv = defineRoute({
-  id: 'deleteServiceEnv',
-  method: 'DELETE',
-  path: `${serviceEnv}/{name}`,
-  domain: 'projects',
-  summary: 'Deletes a service-level environment variable',
-  auth: { kind: 'permission', permission: 'env:write' },
-  rateLimit: 'general',
-  request: { params: serviceParams.extend({ name: EnvName }) },
-  success: { status: 204, description: 'Deleted', schema: NoContent },
-  errors: [400, 403, 404, 409],
-});
-
-export const listServiceEnv = defineRoute({
-  id: 'listServiceEnv',
-  method: 'GET',
+export const serviceEnvRoutes = envRoutesFor({
+  id: 'Service',
   path: serviceEnv,
-  domain: 'projects',
-  summary: "A service's own environment variables by name (not its project's): names and versions only, never a value",
-  auth: { kind: 'permission', permission: 'env:read' },
-  rateLimit: 'general',
-  request: { params: serviceParams },
-  success: { status: 200, description: 'Variables', schema: EnvList },
-  errors: [403, 404],
+  params: serviceParams,
+  setNote: '; it overrides a project-level variable of the same name',
+  listSummary: "A service's own environment variables by name (not its project's): names and versions only, never a value",
 });
 
-export const importServiceEnv = defineRoute({
-  id: 'importServiceEnv',
-  method: 'POST',
-  path: `${serviceEnv}/import`,
-  domain: 'projects',
-  summary: importSummary('service'),
-  auth: { kind: 'permission', permission: 'env:write' },
-  rateLimit: 'general',
-  request: { params: serviceParams, body: ImportBody },
-  success: { status: 200, description: 'The variables set, without their values', schema: Imported },
-  errors: [400, 403, 404, 409, 413],
-});
-
-export const envRoutes = [setProjectEnv, deleteProjectEnv, listProjectEnv, importProjectEnv, setServiceEnv, deleteServiceEnv, listServiceEnv, importServiceEnv] as const;
+export const envRoutes = [projectEnvRoutes, serviceEnvRoutes].flatMap((r) => [r.set, r.delete, r.list, r.import]);

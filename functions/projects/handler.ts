@@ -245,19 +245,15 @@ export const handler = createApiHandler({
       return { body: {} };
     }),
 
-    implement(envRoutes.setProjectEnv, async ({ params, body }, ctx) => ({ body: await setEnvVar(ctx, envOwner(params), params.name, body.value) })),
-    implement(envRoutes.setServiceEnv, async ({ params, body }, ctx) => ({ body: await setEnvVar(ctx, envOwner(params), params.name, body.value) })),
-    implement(envRoutes.deleteProjectEnv, async ({ params }, ctx) => {
-      await deleteEnvVar(ctx, envOwner(params), params.name);
-      return { body: {} };
-    }),
-    implement(envRoutes.deleteServiceEnv, async ({ params }, ctx) => {
-      await deleteEnvVar(ctx, envOwner(params), params.name);
-      return { body: {} };
-    }),
-    implement(envRoutes.listProjectEnv, async ({ params }, ctx) => ({ body: await listEnv(ctx, envOwner(params)) })),
-    implement(envRoutes.listServiceEnv, async ({ params }, ctx) => ({ body: await listEnv(ctx, envOwner(params)) })),
-    implement(envRoutes.importProjectEnv, async ({ params, body }, ctx) => ({ body: await importEnv(ctx, envOwner(params), body.dotenv) })),
-    implement(envRoutes.importServiceEnv, async ({ params, body }, ctx) => ({ body: await importEnv(ctx, envOwner(params), body.dotenv) })),
+    // The same implementations serve both levels; the path parameters say which owner is meant.
+    ...[envRoutes.projectEnvRoutes, envRoutes.serviceEnvRoutes].flatMap((level) => [
+      implement(level.set, async ({ params, body }, ctx) => ({ body: await setEnvVar(ctx, envOwner(params), params.name, body.value) })),
+      implement(level.delete, async ({ params }, ctx) => {
+        await deleteEnvVar(ctx, envOwner(params), params.name);
+        return { body: {} };
+      }),
+      implement(level.list, async ({ params }, ctx) => ({ body: await listEnv(ctx, envOwner(params)) })),
+      implement(level.import, async ({ params, body }, ctx) => ({ body: await importEnv(ctx, envOwner(params), body.dotenv) })),
+    ]),
   ],
 });
