@@ -6,10 +6,17 @@ import { KeyPurposes } from '../functions/kernel/keys/purposes';
  * bus, its logs and traces). A capability is granted to a domain's API function and its event
  * consumer alike; a domain not listed gets none.
  */
-export const Capabilities = ['sendMail', 'openIdentitySecrets'] as const;
+export const Capabilities = ['sendMail', 'openIdentitySecrets', 'openOrgKeys'] as const;
 export type Capability = (typeof Capabilities)[number];
 
-export type DomainCapabilityMap = Readonly<Partial<Record<Domain, readonly Capability[]>>>;
+/**
+ * Domains that run no API routes, only event consumers and jobs: `deploy` opens environment values
+ * for deployments and re-seals them when an organization key rotates.
+ */
+export const BackgroundDomains = ['deploy'] as const;
+export type BackgroundDomain = (typeof BackgroundDomains)[number];
+
+export type DomainCapabilityMap = Readonly<Partial<Record<Domain | BackgroundDomain, readonly Capability[]>>>;
 
 /**
  * The reviewed map: only identity sends mail (verification, password reset, sign-in notices) and
@@ -19,14 +26,17 @@ export type DomainCapabilityMap = Readonly<Partial<Record<Domain, readonly Capab
 export const DomainCapabilities: DomainCapabilityMap = {
   // Identity signs tokens and checks TOTP codes: it unwraps those two purposes, and nothing else.
   identity: ['sendMail', 'openIdentitySecrets'],
+  // The deploy path: the only code that opens environment values, so the only holder of org keys.
+  deploy: ['openOrgKeys'],
 };
 
-/** The root-key purposes each capability may unwrap. No capability unwraps organization keys. */
+/** The root-key purposes each capability may unwrap. Only `openOrgKeys` unwraps organization keys. */
 export const UnwrapPurposes: Readonly<Partial<Record<Capability, readonly string[]>>> = {
   openIdentitySecrets: [KeyPurposes.accessTokenSigningKey, KeyPurposes.totpSecret],
+  openOrgKeys: [KeyPurposes.orgKey],
 };
 
 /** The capabilities of a domain's functions (none for a domain the map does not name). */
 export function capabilitiesOf(domain: string, map: DomainCapabilityMap = DomainCapabilities): readonly Capability[] {
-  return Object.hasOwn(map, domain) ? (map[domain as Domain] ?? []) : [];
+  return Object.hasOwn(map, domain) ? (map[domain as Domain | BackgroundDomain] ?? []) : [];
 }
