@@ -32,8 +32,8 @@ export async function createOrgWrites(
   const at = now.toISOString();
   // The organization's key (version 1) is made with it: only its wrapped form and the env public
   // key are stored, so sealing secrets later needs no KMS call and cannot open them.
-  const orgKeys = [await createOrgKey(keys, scope.orgId, 1)];
-  const org = { orgId: scope.orgId, name, createdAt: at, createdBy: ownerId, updatedAt: at, orgKeys, version: 1 };
+  const orgKeys = [{ ...(await createOrgKey(keys, scope.orgId, 1)), createdAt: at }];
+  const org = { orgId: scope.orgId, name, createdAt: at, createdBy: ownerId, updatedAt: at, orgKeys, sealingKeyVersion: 1, version: 1 };
   const { version: _v, ...orgItem } = org;
   return {
     scope,

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { orgPartition, TenantKeyPrefixes, TenantKeys, type OrgScope } from '../kernel/auth/org-scope';
 import { ConflictError, NotFoundError, ValidationError } from '../kernel/errors';
-import { sealEnvValue, type OrgKeyRecord } from '../kernel/keys/org-keys';
+import { sealEnvValue, type EnvValueIdentity, type OrgKeyRecord } from '../kernel/keys/org-keys';
 import { Conditions, Writes, type Table, type TransactWrite } from '../kernel/storage/table';
 import { TableDefinition } from '../kernel/storage/table-definition';
-import { currentOrgKey, getOrg } from '../kernel/auth/org-record';
+import { currentOrgKey, getOrg, OrgKeyRotatedError, sealingKeyCheck } from '../kernel/auth/org-record';
 
 /**
  * Write-only environment variables of a project (shared by its services) or of one service. The
@@ -20,9 +20,10 @@ export const MAX_ENV_VARS = 500;
 /**
  * Most variables of one import: an import is one transaction (all or nothing), and a transaction
  * holds 100 items: the audit record and chain head, the counter, the check that the project or
- * service still exists, and one per variable.
+ * service still exists, the check that the organization key is still the sealing one, and one per
+ * variable.
  */
-export const MAX_ENV_IMPORT = 96;
+export const MAX_ENV_IMPORT = 95;
 /** Names the platform sets itself or that the runtime (AWS, ECS) reads: a tenant may not override them. */
 export const RESERVED_ENV_PREFIXES = ['AWS_', 'ECS_', 'RAMPART_'] as const;
 
@@ -88,6 +89,22 @@ export async function sealingKeyOf(table: Table, scope: OrgScope): Promise<OrgKe
   return record;
 }
 
+/**
+ * Seals and writes under the organization's sealing key, with `sealingKeyCheck` in the same
+ * transaction; if a rotation commits in between, seals again under the new key (a rotation is rare,
+ * so a second miss is a real conflict and surfaces as a 409 to retry).
+ */
+export async function withSealingKey<T>(table: Table, scope: OrgScope, write: (key: OrgKeyRecord, check: TransactWrite) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const key = await sealingKeyOf(table, scope);
+    try {
+      return await write(key, sealingKeyCheck(scope, key.version));
+    } catch (error) {
+      if (!(error instanceof OrgKeyRotatedError) || attempt >= 2) throw error;
+    }
+  }
+}
+
 export async function getEnvVar(table: Table, scope: OrgScope, owner: EnvOwner, name: string): Promise<EnvVarRecord | undefined> {
   return table.get(TenantKeys.envVar(scope, owner.projectId, owner.serviceId, name), EnvVarRecord, { consistent: true });
 }
@@ -130,9 +147,18 @@ export async function purgeEnvVars(table: Table, scope: OrgScope, owner: EnvOwne
   return vars.length;
 }
 
+/** What a value is sealed for: its organization, owner, name and version (the AAD of its seal). */
+export const envValueIdentity = (scope: OrgScope, v: Pick<EnvVarRecord, 'projectId' | 'serviceId' | 'name' | 'version'>): EnvValueIdentity => ({
+  org: scope.orgId,
+  project: v.projectId,
+  service: v.serviceId ?? '',
+  name: v.name,
+  version: v.version,
+});
+
 /** A new value for a variable: sealed for exactly this organization, owner, name and version. */
 export function envVarRecord(scope: OrgScope, owner: EnvOwner, key: OrgKeyRecord, input: { name: string; value: string; version: number; updatedBy: string; now: Date }): EnvVarRecord {
-  const identity = { org: scope.orgId, project: owner.projectId, service: owner.serviceId ?? '', name: input.name, version: input.version };
+  const identity = envValueIdentity(scope, { projectId: owner.projectId, serviceId: owner.serviceId, name: input.name, version: input.version });
   return {
     projectId: owner.projectId,
     ...(owner.serviceId !== undefined ? { serviceId: owner.serviceId } : {}),

@@ -24,7 +24,7 @@ import {
   MAX_ENV_IMPORT,
   MAX_ENV_VARS,
   putEnvVarWrite,
-  sealingKeyOf,
+  withSealingKey,
   tooManyVariables,
   type EnvOwner,
 } from './env';
@@ -70,14 +70,17 @@ const envFacts = (owner: EnvOwner, name: string, version: number) => ({
 /** Sets one variable: sealed for its next version and written with its audit record. */
 async function setEnvVar(ctx: OrgContext, owner: EnvOwner, name: string, value: string) {
   const { scope } = ctx.org;
-  const key = await sealingKeyOf(ctx.platform.table, scope);
   const current = await getEnvVar(ctx.platform.table, scope, owner, name);
-  const record = envVarRecord(scope, owner, key, { name, value, version: (current?.version ?? 0) + 1, updatedBy: creatorOf(ctx), now: new Date() });
-  await ctx.platform.audit.commit(entry(ctx, 'env.set', envTarget(owner), envFacts(owner, name, record.version)), [
-    putEnvVarWrite(scope, record),
-    envOwnerExistsCheck(scope, owner),
-    ...(current ? [] : [envCountWrite(scope, owner, 1, 'params.name')]),
-  ]);
+  const record = await withSealingKey(ctx.platform.table, scope, async (key, sealingKeyHolds) => {
+    const record = envVarRecord(scope, owner, key, { name, value, version: (current?.version ?? 0) + 1, updatedBy: creatorOf(ctx), now: new Date() });
+    await ctx.platform.audit.commit(entry(ctx, 'env.set', envTarget(owner), envFacts(owner, name, record.version)), [
+      putEnvVarWrite(scope, record),
+      envOwnerExistsCheck(scope, owner),
+      sealingKeyHolds,
+      ...(current ? [] : [envCountWrite(scope, owner, 1, 'params.name')]),
+    ]);
+    return record;
+  });
   return envVarView(record);
 }
 
@@ -119,17 +122,19 @@ async function importEnv(ctx: OrgContext, owner: EnvOwner, dotenv: string) {
     throw new ValidationError([{ path: field, message: `An import sets at most ${MAX_ENV_IMPORT} variables (it is applied as one transaction, all or nothing); split the file.` }]);
   }
   const { scope } = ctx.org;
-  const key = await sealingKeyOf(ctx.platform.table, scope);
   const existing = new Map((await listEnvVars(ctx.platform.table, scope, owner)).map((v) => [v.name, v.version]));
   const added = entries.filter((e) => !existing.has(e.name)).length;
   // Answered early for a clear message; the counter's condition decides under concurrency.
   if (existing.size + added > MAX_ENV_VARS) throw tooManyVariables(owner, field);
   const now = new Date();
-  const records = entries.map((e) => envVarRecord(scope, owner, key, { name: e.name, value: e.value, version: (existing.get(e.name) ?? 0) + 1, updatedBy: creatorOf(ctx), now }));
-  await ctx.platform.audit.commit(
-    entry(ctx, 'env.imported', envTarget(owner), { projectId: owner.projectId, ...(owner.serviceId !== undefined ? { serviceId: owner.serviceId } : {}), count: records.length }),
-    [...records.map((r) => putEnvVarWrite(scope, r)), envOwnerExistsCheck(scope, owner), ...(added > 0 ? [envCountWrite(scope, owner, added, field)] : [])],
-  );
+  const records = await withSealingKey(ctx.platform.table, scope, async (key, sealingKeyHolds) => {
+    const records = entries.map((e) => envVarRecord(scope, owner, key, { name: e.name, value: e.value, version: (existing.get(e.name) ?? 0) + 1, updatedBy: creatorOf(ctx), now }));
+    await ctx.platform.audit.commit(
+      entry(ctx, 'env.imported', envTarget(owner), { projectId: owner.projectId, ...(owner.serviceId !== undefined ? { serviceId: owner.serviceId } : {}), count: records.length }),
+      [...records.map((r) => putEnvVarWrite(scope, r)), envOwnerExistsCheck(scope, owner), sealingKeyHolds, ...(added > 0 ? [envCountWrite(scope, owner, added, field)] : [])],
+    );
+    return records;
+  });
   return { variables: records.map(envVarView) };
 }
 

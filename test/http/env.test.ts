@@ -6,7 +6,7 @@ import { mintOrgScope, orgPartition, TenantKeys } from '../../functions/kernel/a
 import { SealedValueError } from '../../functions/kernel/keys/aead';
 import { OrgKeyRing } from '../../functions/kernel/keys/org-keys';
 import { Keys } from '../../functions/kernel/storage/keys';
-import { EnvVarRecord } from '../../functions/projects/env';
+import { EnvVarRecord, MAX_ENV_IMPORT } from '../../functions/projects/env';
 import { bearer, type TestUser } from '../support/identity';
 import { captureLogs } from '../support/log-capture';
 import { orgKeyOf } from '../support/org-keys';
@@ -262,8 +262,8 @@ describe('environment variables', () => {
     it('refuses the 501st variable of a service, by set or by import', async () => {
       const { me, serviceEnv } = await world();
       const names = Array.from({ length: 500 }, (_, i) => `VAR_${String(i).padStart(3, '0')}`);
-      for (let i = 0; i < names.length; i += 96) {
-        const res = await me.post(`${serviceEnv}/import`, { dotenv: dotenvOf(names.slice(i, i + 96)) });
+      for (let i = 0; i < names.length; i += MAX_ENV_IMPORT) {
+        const res = await me.post(`${serviceEnv}/import`, { dotenv: dotenvOf(names.slice(i, i + MAX_ENV_IMPORT)) });
         expect(res.status, res.text).toBe(200);
       }
       expect((await me.get(serviceEnv)).json.variables).toHaveLength(500);

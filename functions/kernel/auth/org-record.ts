@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { Table } from '../storage/table';
+import { ConflictError } from '../errors';
+import type { Table, TransactWrite } from '../storage/table';
 import { TenantKeys, type OrgScope } from './org-scope';
 
 /**
@@ -8,13 +9,26 @@ import { TenantKeys, type OrgScope } from './org-scope';
  */
 
 /** One version of an organization's key, as stored (nothing in it is secret). */
-export const OrgKeyRecordSchema = z.object({ version: z.number().int().positive(), wrapped: z.string(), rootKeyId: z.string(), envPublicKey: z.string() });
+export const OrgKeyRecordSchema = z.object({
+  version: z.number().int().positive(),
+  wrapped: z.string(),
+  rootKeyId: z.string(),
+  envPublicKey: z.string(),
+  /** When the version was made (absent on the first keys, made before this was recorded). */
+  createdAt: z.string().optional(),
+});
 
 export const OrgRecord = z.object({
   orgId: z.string(),
   name: z.string(),
   /** Key versions, oldest first; the last one seals new secrets. Absent on organizations made before keys. */
   orgKeys: z.array(OrgKeyRecordSchema).optional(),
+  /**
+   * The version new secrets must be sealed under (the last of `orgKeys`). A condition of every write
+   * that seals one (`sealingKeyCheck`), so nothing is sealed under a version a rotation has replaced.
+   * Absent on organizations that have never rotated and were made before it was recorded (version 1).
+   */
+  sealingKeyVersion: z.number().int().positive().optional(),
   createdAt: z.string(),
   createdBy: z.string(),
   updatedAt: z.string(),
@@ -28,3 +42,29 @@ export async function getOrg(table: Table, scope: OrgScope): Promise<OrgRecord |
 
 /** The key version new secrets of an organization are sealed under. */
 export const currentOrgKey = (org: OrgRecord) => org.orgKeys?.at(-1);
+
+/** The stored key that opens what was sealed under `version`, if the organization still holds it. */
+export const orgKeyVersion = (org: OrgRecord, version: number) => org.orgKeys?.find((k) => k.version === version);
+
+/**
+ * A transaction item that holds only while `version` is still the organization's sealing key: a
+ * write sealed under a key read just before a rotation committed fails instead of landing after
+ * the rotation's re-seal has passed it by (which would leave a value under a retired key).
+ */
+export function sealingKeyCheck(scope: OrgScope, version: number): TransactWrite {
+  const condition =
+    version === 1
+      ? { ConditionExpression: 'attribute_not_exists(#skv) OR #skv = :v', ExpressionAttributeValues: { ':v': 1 } }
+      : { ConditionExpression: '#skv = :v', ExpressionAttributeValues: { ':v': version } };
+  return {
+    item: { ConditionCheck: { TableName: '', Key: TenantKeys.org(scope), ...condition, ExpressionAttributeNames: { '#skv': 'sealingKeyVersion' } } },
+    onConditionFailed: () => new OrgKeyRotatedError(),
+  };
+}
+
+/** The organization's key rotated between reading it and writing a value sealed under it: seal again. */
+export class OrgKeyRotatedError extends ConflictError {
+  constructor() {
+    super("The organization's key was rotated meanwhile; retry.");
+  }
+}
