@@ -39,6 +39,12 @@ export interface EventsStackProps extends StackProps {
   readonly functionsDir?: string;
 }
 
+/**
+ * Consumers whose deliveries run longer than the default 30 s: the deploy path re-seals an
+ * organization's values page by page and asks for its own continuation a minute before this ends.
+ */
+export const ConsumerTimeouts: Readonly<Record<string, Duration>> = { deploy: Duration.minutes(5) };
+
 /** The custom event bus, its archive, and one consumer (function, rules, dead-letter queues) per domain. */
 export class EventsStack extends Stack {
   readonly bus: events.EventBus;
@@ -65,6 +71,7 @@ export class EventsStack extends Stack {
           rules,
           platform,
           capabilities: capabilitiesOf(domain, props.capabilities ?? DomainCapabilities),
+          ...(Object.hasOwn(ConsumerTimeouts, domain) ? { timeout: ConsumerTimeouts[domain] } : {}),
           ...(props.functionsDir ? { functionsDir: props.functionsDir } : {}),
         }),
       );

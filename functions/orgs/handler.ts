@@ -23,6 +23,7 @@ import {
   updateOrgWrite,
 } from './organizations';
 import { apiKeyImplementations } from './api-key-handlers';
+import { orgKeyImplementations } from './org-key-handlers';
 import * as routes from './routes';
 import { createInvitation, findInvitationByToken, getInvitation, invitationView, listInvitations, removeInvitationWrites } from './invitations';
 import { Keys } from '../kernel/storage/keys';
@@ -236,5 +237,6 @@ export const handler = createApiHandler({
       return { body: {} };
     }),
     ...apiKeyImplementations,
+    ...orgKeyImplementations,
   ],
 });

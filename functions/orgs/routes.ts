@@ -3,6 +3,7 @@ import { Roles } from '../kernel/auth/permissions';
 import { defineRoute } from '../kernel/http/route';
 import { InvitationView } from './invitations';
 import { apiKeyRoutes } from './api-key-routes';
+import { orgKeyRoutes } from './org-key-routes';
 import { OrgView } from './organizations';
 
 const OrgId = z.string().regex(/^o_[0-9a-f]{32}$/, 'Not an organization id.');
@@ -185,4 +186,5 @@ export const orgRoutes = [
   revokeInvitation,
   acceptInvitation,
   ...apiKeyRoutes,
+  ...orgKeyRoutes,
 ] as const;

@@ -19,6 +19,11 @@ export interface EventConsumerProps {
    */
   readonly capabilities?: readonly Capability[];
   /**
+   * How long one delivery may run.
+   * @default Duration.seconds(30)
+   */
+  readonly timeout?: Duration;
+  /**
    * How many times EventBridge retries a failed delivery before the dead-letter queue.
    * @default 8
    */
@@ -47,7 +52,7 @@ export class EventConsumer extends Construct {
       kind: 'consumer',
       platform: props.platform,
       ...(props.capabilities ? { capabilities: props.capabilities } : {}),
-      timeout: Duration.seconds(30),
+      timeout: props.timeout ?? Duration.seconds(30),
       ...(props.functionsDir ? { functionsDir: props.functionsDir } : {}),
     });
 

@@ -5,8 +5,11 @@ import { mintOrgScope, orgItemKey, orgPartition } from './org-scope';
 
 const FUNCTIONS = resolve(import.meta.dirname, '../..');
 
-/** Modules allowed to mint an OrgScope: the authorization chain, creating an organization, accepting an invitation. */
-const MINTERS = new Set(['kernel/auth/org-scope.ts', 'kernel/auth/authorize.ts', 'orgs/organizations.ts', 'orgs/invitations.ts']);
+/**
+ * Modules allowed to mint an OrgScope: the authorization chain, creating an organization, accepting
+ * an invitation, and the deploy path's consumer acting on an event that names its organization.
+ */
+const MINTERS = new Set(['kernel/auth/org-scope.ts', 'kernel/auth/authorize.ts', 'orgs/organizations.ts', 'orgs/invitations.ts', 'deploy/consumer.ts']);
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

@@ -58,6 +58,8 @@ export const TenantKeys = {
    * `ENVCOUNT#` does not begin with `ENV#`, so counters never show up in a listing.
    */
   envCount: (scope: OrgScope, projectId: string, serviceId: string | undefined) => orgItemKey(scope, 'ENVCOUNT', projectId, serviceId ?? ENV_PROJECT_LEVEL),
+  /** The organization's latest key rotation and the progress of its re-seal. */
+  keyRotation: (scope: OrgScope) => orgItemKey(scope, 'KEYROTATION'),
 } as const;
 
 /** The service part of the keys of project-level environment variables (never a service id). */
@@ -72,4 +74,6 @@ export const TenantKeyPrefixes = {
   servicesOfProject: (projectId: string) => `SERVICE#${keyPart(projectId)}#`,
   /** The environment variables of a project (`serviceId` undefined) or of one of its services. */
   envVars: (projectId: string, serviceId: string | undefined) => `ENV#${keyPart(projectId)}#${keyPart(serviceId ?? ENV_PROJECT_LEVEL)}#`,
+  /** Every environment variable of the organization, at every level (for re-sealing after a key rotation). */
+  allEnvVars: () => 'ENV#',
 } as const;

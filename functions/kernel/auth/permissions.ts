@@ -29,13 +29,16 @@ export const Permissions = [
   'env:read',
   'env:write',
   'audit:read',
+  'keys:read',
+  'keys:rotate',
 ] as const;
 export type Permission = (typeof Permissions)[number];
 
 // `env:read` lists variable names only: no role can read a value back through the API.
 const READ: Permission[] = ['org:read', 'members:read', 'projects:read', 'services:read', 'env:read'];
 const BUILD: Permission[] = ['projects:create', 'projects:update', 'services:write', 'services:delete', 'env:write'];
-const ADMINISTER: Permission[] = ['org:update', 'members:manage', 'invitations:manage', 'apikeys:read', 'apikeys:manage', 'projects:delete', 'audit:read'];
+// Rotating the organization key loses nothing (values are re-sealed, never dropped), so admins may.
+const ADMINISTER: Permission[] = ['org:update', 'members:manage', 'invitations:manage', 'apikeys:read', 'apikeys:manage', 'projects:delete', 'audit:read', 'keys:read', 'keys:rotate'];
 
 /**
  * The matrix. `admin` is not `owner`: it cannot delete the organization, and (checked by the

@@ -20,6 +20,14 @@ export const EventCatalogue = {
       targetId: id.optional(),
     }),
   },
+  /**
+   * An organization key rotated (or its re-seal must go on): the deploy path re-seals the
+   * organization's environment values under `keyVersion`, resuming from the recorded progress.
+   */
+  'org.key.reseal_requested': {
+    source: 'rampart.orgs',
+    detail: z.strictObject({ orgId: z.string().regex(/^o_[0-9a-f]{32}$/), keyVersion: z.number().int().min(2) }),
+  },
 } as const;
 
 export type EventType = keyof typeof EventCatalogue;

@@ -12,4 +12,7 @@ export interface EventRule {
   readonly consumer: { readonly domain: string };
 }
 
-export const EventRules: readonly EventRule[] = [];
+export const EventRules: readonly EventRule[] = [
+  // Only the deploy path holds organization keys, so only it can re-seal values after a rotation.
+  { name: 'OrgKeyResealToDeploy', eventTypes: ['org.key.reseal_requested'], consumer: { domain: 'deploy' } },
+];
