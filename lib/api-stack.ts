@@ -57,7 +57,7 @@ export class ApiStack extends Stack {
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
     const routes = props.routes ?? routeTable;
-    const platform: PlatformResources = { table: props.table, rootKey: props.rootKey, bus: props.bus, version: props.version, mail: props.mail, appUrl: props.appUrl };
+    const platform: PlatformResources = { table: props.table, rootKey: props.rootKey, piiKey: props.piiKey, bus: props.bus, version: props.version, mail: props.mail, appUrl: props.appUrl };
     const capabilities = props.capabilities ?? DomainCapabilities;
 
     const domains = new Set<Domain>([FALLBACK_DOMAIN, ...routes.map((route) => route.domain)]);

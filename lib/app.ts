@@ -71,6 +71,7 @@ export function buildApp(app: App, options: BuildOptions = {}): RampartStacks {
     stage,
     table: data.table,
     rootKey: data.rootKey,
+    piiKey: data.piiKey,
     bus: events.bus,
     version,
     mail,

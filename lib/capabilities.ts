@@ -6,7 +6,7 @@ import { KeyPurposes } from '../functions/kernel/keys/purposes';
  * bus, its logs and traces). A capability is granted to a domain's API function and its event
  * consumer alike; a domain not listed gets none.
  */
-export const Capabilities = ['sendMail', 'openIdentitySecrets', 'openOrgKeys'] as const;
+export const Capabilities = ['sendMail', 'openIdentitySecrets', 'openOrgKeys', 'openUserPii'] as const;
 export type Capability = (typeof Capabilities)[number];
 
 /**
@@ -20,12 +20,12 @@ export type DomainCapabilityMap = Readonly<Partial<Record<Domain | BackgroundDom
 
 /**
  * The reviewed map: only identity sends mail (verification, password reset, sign-in notices) and
- * unwraps identity secrets (signing keys, TOTP secrets).
+ * unwraps identity secrets (signing keys, TOTP secrets) and users' data keys on the PII key.
  * Adding a domain here is a permission change and is reviewed as one.
  */
 export const DomainCapabilities: DomainCapabilityMap = {
-  // Identity signs tokens and checks TOTP codes: it unwraps those two purposes, and nothing else.
-  identity: ['sendMail', 'openIdentitySecrets'],
+  // Identity signs tokens and checks TOTP codes (root key) and holds people's data (PII key: user keys only).
+  identity: ['sendMail', 'openIdentitySecrets', 'openUserPii'],
   // The deploy path: the only code that opens environment values, so the only holder of org keys.
   deploy: ['openOrgKeys'],
 };
@@ -34,6 +34,14 @@ export const DomainCapabilities: DomainCapabilityMap = {
 export const UnwrapPurposes: Readonly<Partial<Record<Capability, readonly string[]>>> = {
   openIdentitySecrets: [KeyPurposes.accessTokenSigningKey, KeyPurposes.totpSecret],
   openOrgKeys: [KeyPurposes.orgKey],
+};
+
+/**
+ * The PII-key purposes each capability may wrap and unwrap. Nothing else touches the PII key: a
+ * function without one of these has no statement on it at all.
+ */
+export const PiiPurposes: Readonly<Partial<Record<Capability, readonly string[]>>> = {
+  openUserPii: [KeyPurposes.userPii],
 };
 
 /** The capabilities of a domain's functions (none for a domain the map does not name). */

@@ -14,6 +14,8 @@ export interface LocalPlatformOptions {
   readonly endpoint: string;
   readonly tableName: string;
   readonly keys: KeyProvider;
+  /** The PII key's stand-in: a second local root key (`<data dir>/keys/pii-root.key`). */
+  readonly piiKeys: KeyProvider;
   readonly events?: LocalEventBus;
   readonly version: string;
   /** Where mail is written (`<data dir>/outbox`). */
@@ -35,6 +37,7 @@ export function localPlatform(options: LocalPlatformOptions): Platform & { event
     version: options.version,
     table,
     keys: options.keys,
+    piiKeys: options.piiKeys,
     events,
     mailer: new OutboxMailer(options.outboxDirectory, options.announce),
     tokens,

@@ -42,7 +42,10 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
     await ensureTable(dynamo.endpoint, tableName);
     const keyFile = join(dataDir, 'keys', 'root.key');
     const keys = await LocalKeyProvider.fromFile(keyFile);
-    const platform = localPlatform({ endpoint: dynamo.endpoint, tableName, keys, version, outboxDirectory: join(dataDir, 'outbox'), appUrl: `http://127.0.0.1:${port}` });
+    // The PII key's stand-in: a second root key beside the first, as KMS holds two keys.
+    const piiKeyFile = join(dataDir, 'keys', 'pii-root.key');
+    const piiKeys = await LocalKeyProvider.fromFile(piiKeyFile);
+    const platform = localPlatform({ endpoint: dynamo.endpoint, tableName, keys, piiKeys, version, outboxDirectory: join(dataDir, 'outbox'), appUrl: `http://127.0.0.1:${port}` });
     installPlatform(platform);
     stopping.push(() => platform.events.drain());
     const gateway = await startGateway({ routes: routeTable, port });
@@ -55,6 +58,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
         `  OpenAPI         ${gateway.url}/v1/openapi.json`,
         `  DynamoDB Local  ${dynamo.endpoint}  table ${tableName}  (${persist ? `persisted in ${join(dataDir, 'dynamodb')}` : 'in memory'}; any credentials, region ${'us-east-1'})`,
         `  Root key        ${keyFile}  (${keys.rootKeyId})`,
+        `  PII key         ${piiKeyFile}  (${piiKeys.rootKeyId})`,
         `  Mail outbox     ${join(dataDir, 'outbox')}`,
         `  Data directory  ${dataDir}`,
         'Press Ctrl-C to stop.',

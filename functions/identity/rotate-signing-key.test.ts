@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { isolatedSigningKeys, rawPlatformAuditRecords, rawSigningKeyItems, type IsolatedSigningKeys } from '../../test/support/signing-keys';
 import { LocalEventBus } from '../../local/local-event-bus';
+import { LocalKeyProvider } from '../../local/local-key-provider';
 import { localPlatform } from '../../local/platform';
 import { verifyAuditChain } from '../kernel/audit/verifier';
 import { installPlatform } from '../kernel/platform/platform';
@@ -34,6 +35,7 @@ describe('rotate-signing-key handler', () => {
         endpoint: inject('dynamoEndpoint'),
         tableName: isolated.table.name,
         keys: isolated.keys,
+        piiKeys: LocalKeyProvider.ephemeral(),
         events,
         version: '0.0.0-test',
         outboxDirectory: mkdtempSync(join(tmpdir(), 'rampart-outbox-')),

@@ -9,7 +9,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { PlatformEnv } from '../../functions/kernel/platform/aws';
-import { UnwrapPurposes, type Capability } from '../capabilities';
+import { PiiPurposes, UnwrapPurposes, type Capability } from '../capabilities';
 import { EventsActions, LogsActions, XRayActions } from '../iam-actions';
 import type { MailSender } from '../mail-sender';
 import { FUNCTIONS_DIR, PROJECT_ROOT } from '../paths';
@@ -20,6 +20,13 @@ import type { RootKey } from './root-key';
 export interface PlatformResources {
   readonly table: RampartTable;
   readonly rootKey: RootKey;
+  /**
+   * The PII key (`RAMPART_PII_KEY_ARN`): every function is told its ARN, and only capabilities
+   * listed in `PiiPurposes` get a grant on it, each for its own purposes.
+   * @default none: the function gets no `RAMPART_PII_KEY_ARN`, and the AWS platform refuses to
+   * start without it; every stack of the app passes it
+   */
+  readonly piiKey?: RootKey;
   readonly bus: events.IEventBus;
   /** The Rampart version the functions report (`RAMPART_VERSION`). */
   readonly version: string;
@@ -109,7 +116,8 @@ const ASSERT_NATIVE_BINARIES = 'lib/bundling/assert-native-binaries.mjs';
  * One Lambda function of one domain: Node.js 24 on arm64, an ESM bundle, X-Ray tracing, its own log
  * group with retention, and its own role holding only what `PlatformEnv` needs: item access to the
  * table (with the audit-immutability deny), envelope encryption under the root key, and PutEvents
- * on the bus; sending mail only with the `sendMail` capability. No managed policies.
+ * on the bus; sending mail only with the `sendMail` capability, the PII key only with a capability
+ * of `PiiPurposes`. No managed policies.
  */
 export class DomainFunction extends Construct {
   readonly function: NodejsFunction;
@@ -137,6 +145,10 @@ export class DomainFunction extends Construct {
     platform.table.grantItemAccess(this.role);
     platform.rootKey.grantWrap(this.role);
     platform.rootKey.grantUnwrap(this.role, (props.capabilities ?? []).flatMap((c) => UnwrapPurposes[c] ?? []));
+    // The PII key: wrap and unwrap for the capabilities' own purposes only, nothing for anyone else.
+    const piiPurposes = (props.capabilities ?? []).flatMap((c) => PiiPurposes[c] ?? []);
+    platform.piiKey?.grantWrap(this.role, piiPurposes);
+    platform.piiKey?.grantUnwrap(this.role, piiPurposes);
     iam.Grant.addToPrincipal({ grantee: this.role, actions: [...EventsActions.publish], resourceArns: [platform.bus.eventBusArn] });
     if (props.capabilities?.includes('sendMail')) platform.mail.grantSendMail(this.role);
 
@@ -156,6 +168,7 @@ export class DomainFunction extends Construct {
       environment: {
         [PlatformEnv.tableName]: platform.table.table.tableName,
         [PlatformEnv.rootKeyArn]: platform.rootKey.keyArn,
+        ...(platform.piiKey ? { [PlatformEnv.piiKeyArn]: platform.piiKey.keyArn } : {}),
         [PlatformEnv.eventBusName]: platform.bus.eventBusName,
         [PlatformEnv.version]: platform.version,
         [PlatformEnv.mailFrom]: platform.mail.from,

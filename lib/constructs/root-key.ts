@@ -8,15 +8,21 @@ export interface RootKeyProps {
   /** Alias name, e.g. `alias/rampart-prod-root`. */
   readonly aliasName: string;
   /**
-   * What happens to the key when it leaves the stack. Losing it loses every org key wrapped under it.
+   * What the key is for, as KMS shows it.
+   * @default 'Rampart root key: wraps per-organization data keys (envelope encryption)'
+   */
+  readonly description?: string;
+  /**
+   * What happens to the key when it leaves the stack. Losing it loses every data key wrapped under it.
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
 }
 
 /**
- * The customer-managed root key of the envelope hierarchy (root key → per-org data keys). It never
- * leaves KMS; functions ask KMS to wrap and unwrap org keys under an encryption context.
+ * A customer-managed KMS key at the root of an envelope hierarchy: the root key (→ per-org data
+ * keys) and the PII key (→ per-user data keys). It never leaves KMS; functions ask KMS to wrap and
+ * unwrap data keys under an encryption context, and grants name the context's `purpose`.
  */
 export class RootKey extends Construct {
   readonly key: kms.Key;
@@ -26,7 +32,7 @@ export class RootKey extends Construct {
     super(scope, id);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     this.key = new kms.Key(this, 'Key', {
-      description: 'Rampart root key: wraps per-organization data keys (envelope encryption)',
+      description: props.description ?? 'Rampart root key: wraps per-organization data keys (envelope encryption)',
       enableKeyRotation: true,
       removalPolicy,
     });
@@ -39,21 +45,23 @@ export class RootKey extends Construct {
   }
 
   /**
-   * Grants wrapping under the root key, only with an encryption context: the key provider always
-   * binds data keys to what they protect, so a call without one is not ours and is refused.
+   * Grants wrapping under the key, only with an encryption context: the key provider always binds
+   * data keys to what they protect, so a call without one is not ours and is refused. With
+   * `purposes`, only contexts whose `purpose` is one of them (none given: no grant at all).
    */
-  grantWrap(grantee: iam.IGrantable): iam.Grant {
+  grantWrap(grantee: iam.IGrantable, purposes?: readonly string[]): iam.Grant | undefined {
+    if (purposes?.length === 0) return undefined;
     return iam.Grant.addToPrincipal({
       grantee,
       actions: [...KmsActions.wrap],
       resourceArns: [this.key.keyArn],
-      conditions: { Null: { 'kms:EncryptionContextKeys': 'false' } },
+      conditions: purposes ? { StringEquals: { 'kms:EncryptionContext:purpose': [...purposes] } } : { Null: { 'kms:EncryptionContextKeys': 'false' } },
     });
   }
 
   /**
    * Grants unwrapping only for data keys whose context names one of `purposes`: a function that may
-   * open TOTP secrets cannot open an organization key, whose purpose is `org-key`.
+   * open signing keys cannot open an organization key, whose purpose is `org-key`.
    */
   grantUnwrap(grantee: iam.IGrantable, purposes: readonly string[]): iam.Grant | undefined {
     if (purposes.length === 0) return undefined;

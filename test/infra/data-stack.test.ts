@@ -8,6 +8,7 @@ describe('DataStack', () => {
   let template: Template;
   let tableKeyId: string;
   let rootKeyId: string;
+  let piiKeyId: string;
   let allTemplates: Template[];
 
   beforeAll(() => {
@@ -16,6 +17,7 @@ describe('DataStack', () => {
     allTemplates = [template, Template.fromStack(built.events), Template.fromStack(built.api)];
     tableKeyId = built.data.getLogicalId(built.data.table.encryptionKey.node.defaultChild as never);
     rootKeyId = built.data.getLogicalId(built.data.rootKey.key.node.defaultChild as never);
+    piiKeyId = built.data.getLogicalId(built.data.piiKey.key.node.defaultChild as never);
   });
 
   describe('table', () => {
@@ -55,6 +57,7 @@ describe('DataStack', () => {
         SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: { 'Fn::GetAtt': [tableKeyId, 'Arn'] } },
       });
       expect(tableKeyId).not.toBe(rootKeyId);
+      expect(tableKeyId).not.toBe(piiKeyId);
     });
   });
 
@@ -68,12 +71,21 @@ describe('DataStack', () => {
           expect(key.DeletionPolicy).toBe('Retain');
         }
       }
-      expect(keys).toBe(2);
+      // The table's key, the root key and the PII key.
+      expect(keys).toBe(3);
     });
 
     it('names the root key with a stage alias that survives the stack', () => {
       template.hasResource('AWS::KMS::Alias', {
         Properties: { AliasName: 'alias/rampart-prod-root', TargetKeyId: { 'Fn::GetAtt': [rootKeyId, 'Arn'] } },
+        DeletionPolicy: 'Retain',
+      });
+    });
+
+    it('keeps the PII key apart from the root key, under its own stage alias that survives the stack', () => {
+      expect(piiKeyId).not.toBe(rootKeyId);
+      template.hasResource('AWS::KMS::Alias', {
+        Properties: { AliasName: 'alias/rampart-prod-pii', TargetKeyId: { 'Fn::GetAtt': [piiKeyId, 'Arn'] } },
         DeletionPolicy: 'Retain',
       });
     });

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { freePort, isPortFree } from '../support/ports';
@@ -66,6 +66,11 @@ describe('npm start (local/start.ts)', () => {
     expect(health.status).toBe(200);
     expect(health.json.status).toBe('ok');
     expect(existsSync(join(dataDir, 'keys', 'root.key'))).toBe(true);
+    // The PII key's stand-in: a second key file beside the root key, private to its owner, not a copy.
+    const piiKeyFile = join(dataDir, 'keys', 'pii-root.key');
+    expect(statSync(piiKeyFile).mode & 0o777).toBe(0o600);
+    expect(readFileSync(piiKeyFile).equals(readFileSync(join(dataDir, 'keys', 'root.key')))).toBe(false);
+    expect(s.stdout()).toContain(piiKeyFile);
     expect(existsSync(join(dataDir, 'dynamodb'))).toBe(true);
 
     s.child.kill('SIGTERM');

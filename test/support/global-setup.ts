@@ -11,6 +11,8 @@ declare module 'vitest' {
     tableName: string;
     /** One root key (hex) for every test platform of the run: they share one table, as functions share one KMS key. */
     testRootKey: string;
+    /** The run's PII key (hex), shared the same way: every user's data key is wrapped under it. */
+    testPiiKey: string;
   }
 }
 
@@ -21,6 +23,7 @@ export default async function setup(project: TestProject) {
   project.provide('dynamoEndpoint', dynamo.endpoint);
   project.provide('tableName', TEST_TABLE);
   project.provide('testRootKey', randomBytes(32).toString('hex'));
+  project.provide('testPiiKey', randomBytes(32).toString('hex'));
   return async () => {
     await dynamo.stop();
   };

@@ -13,13 +13,14 @@ import { localPlatform } from '../../local/platform';
 
 export type TestPlatform = Platform & { events: LocalEventBus };
 
-/** The local platform on the run's DynamoDB Local, with an in-memory root key. */
+/** The local platform on the run's DynamoDB Local, with the run's in-memory root and PII keys. */
 export function testPlatform(overrides: { endpoint?: string; events?: LocalEventBus; outboxDirectory?: string } = {}): TestPlatform & { outbox: string } {
   const outbox = overrides.outboxDirectory ?? mkdtempSync(join(tmpdir(), 'rampart-outbox-'));
   const platform = localPlatform({
     endpoint: overrides.endpoint ?? inject('dynamoEndpoint'),
     tableName: inject('tableName'),
     keys: LocalKeyProvider.fromKey(Buffer.from(inject('testRootKey'), 'hex')),
+    piiKeys: LocalKeyProvider.fromKey(Buffer.from(inject('testPiiKey'), 'hex')),
     events: overrides.events ?? new LocalEventBus(),
     version: '0.0.0-test',
     outboxDirectory: outbox,

@@ -1,14 +1,22 @@
 /**
- * The `purpose` of every encryption context Rampart uses with the root key. IAM conditions on
- * `kms:EncryptionContext:purpose` decide which functions may unwrap what, so these names are shared
- * by the code that wraps and the CDK that grants.
+ * The `purpose` of every encryption context Rampart uses with its KMS keys (the root key and the
+ * PII key). IAM conditions on `kms:EncryptionContext:purpose` decide which functions may wrap and
+ * unwrap what, so these names are shared by the code that wraps and the CDK that grants.
  */
 export const KeyPurposes = {
-  /** Private keys that sign access tokens (identity). */
+  /** Private keys that sign access tokens (identity; root key). */
   accessTokenSigningKey: 'access-token-signing-key',
-  /** Users' TOTP secrets (identity). */
+  /**
+   * TOTP secrets sealed under the root key, before they moved under the user's data key (`userPii`).
+   * Nothing wraps or unwraps with it any more, and no function is granted it.
+   */
   totpSecret: 'totp-secret',
-  /** Organization keys: only the deploy path may unwrap them (they open environment values). */
+  /** Organization keys: only the deploy path may unwrap them (they open environment values; root key). */
   orgKey: 'org-key',
+  /**
+   * A user's data key (PII key, context `{purpose, user}`): it seals the user's email, name, TOTP
+   * secret and session client details; deleting it shreds them (identity).
+   */
+  userPii: 'user-pii',
 } as const;
 export type KeyPurpose = (typeof KeyPurposes)[keyof typeof KeyPurposes];

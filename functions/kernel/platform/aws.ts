@@ -15,6 +15,8 @@ import type { Platform } from './platform';
 export const PlatformEnv = {
   tableName: 'RAMPART_TABLE_NAME',
   rootKeyArn: 'RAMPART_ROOT_KEY_ARN',
+  /** The second KMS key, which wraps per-user data keys (personal data). */
+  piiKeyArn: 'RAMPART_PII_KEY_ARN',
   eventBusName: 'RAMPART_EVENT_BUS_NAME',
   version: 'RAMPART_VERSION',
   mailFrom: 'RAMPART_MAIL_FROM',
@@ -37,6 +39,7 @@ export function awsPlatform(logger: Logger, env: NodeJS.ProcessEnv = process.env
     version: required(env, PlatformEnv.version),
     table,
     keys,
+    piiKeys: new KmsKeyProvider({ keyArn: required(env, PlatformEnv.piiKeyArn) }),
     events,
     mailer: new SesMailer({ from: required(env, PlatformEnv.mailFrom) }),
     tokens,

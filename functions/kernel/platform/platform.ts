@@ -14,7 +14,13 @@ import type { Table } from '../storage/table';
 export interface Platform {
   readonly version: string;
   readonly table: Table;
+  /** Wraps data keys under the root key (organization keys, signing keys). */
   readonly keys: KeyProvider;
+  /**
+   * Wraps data keys under the PII key, a second root: one data key per user seals that user's
+   * personal data, and deleting it shreds them. Only identity may use it (IAM, by purpose).
+   */
+  readonly piiKeys: KeyProvider;
   readonly events: EventPublisher;
   readonly audit: AuditTrail;
   readonly mailer: Mailer;
