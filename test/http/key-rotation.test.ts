@@ -7,6 +7,8 @@ import { SealedValueError } from '../../functions/kernel/keys/aead';
 import { OrgKeyRing } from '../../functions/kernel/keys/org-keys';
 import { openEnvironment } from '../../functions/deploy/environment';
 import { resealOrgValues } from '../../functions/deploy/reseal';
+import { handler as deployConsumer } from '../../functions/deploy/consumer';
+import type { Context } from 'aws-lambda';
 import { createLogger } from '../../functions/kernel/logging/logger';
 import { envVarRecord, EnvVarRecord, putEnvVarWrite } from '../../functions/projects/env';
 import { LocalEventBus } from '../../local/local-event-bus';
@@ -228,6 +230,23 @@ describe('organization key rotation', () => {
       expect((await w.me.get(w.keysPath)).json.rotation).toMatchObject({ status: 'complete', resealed: 30 });
       expect(new Set((await storedVars(quiet, w.orgId)).map((v) => v.keyVersion))).toEqual(new Set([2]));
       expect(asMap(await openEnvironment(deps, w.scope, { projectId: w.projectId, serviceId: w.serviceId }))).toEqual(w.expected);
+    });
+
+    it('has the deploy consumer ask for its own continuation when its invocation runs out of time, and finish when it has time', async () => {
+      const w = await world(quiet, 2);
+      expect((await w.me.post(`${w.keysPath}/rotate`)).status).toBe(202);
+      const [request] = quiet.platform.events.published.filter((e) => e['detail-type'] === 'org.key.reseal_requested' && (e.detail as { orgId: string }).orgId === w.orgId);
+      const published = quiet.platform.events.published.length;
+      const lambdaContext = (remainingMs: number) => ({ getRemainingTimeInMillis: () => remainingMs }) as unknown as Context;
+      // 30 s left is inside the one-minute margin: no page is started, and the work is handed on.
+      await deployConsumer(request!, lambdaContext(30_000));
+      expect(quiet.platform.events.published.slice(published).map((e) => [e['detail-type'], e.detail])).toEqual([['org.key.reseal_requested', { orgId: w.orgId, keyVersion: 2 }]]);
+      expect((await w.me.get(w.keysPath)).json.rotation).toMatchObject({ status: 'resealing', resealed: 0 });
+      await deployConsumer(request!, lambdaContext(300_000));
+      expect((await w.me.get(w.keysPath)).json.rotation).toMatchObject({ status: 'complete', resealed: 4 });
+      // A late duplicate of the request finds nothing to do.
+      await deployConsumer(request!, lambdaContext(300_000));
+      expect((await w.me.get(w.keysPath)).json.rotation).toMatchObject({ status: 'complete', resealed: 4 });
     });
 
     it('refuses a value sealed under a version a rotation replaced, so none lands behind the re-seal', async () => {
