@@ -4,6 +4,7 @@ import type { Construct } from 'constructs';
 import { EventRules, type EventRule } from '../functions/kernel/events/rules';
 import { capabilitiesOf, DomainCapabilities, type DomainCapabilityMap } from './capabilities';
 import { EventConsumer } from './constructs/event-consumer';
+import { OperatorAlerts } from './constructs/operator-alerts';
 import type { RampartTable } from './constructs/rampart-table';
 import type { RootKey } from './constructs/root-key';
 import type { MailSender } from './mail-sender';
@@ -37,6 +38,11 @@ export interface EventsStackProps extends StackProps {
    * @default the repository's functions/ directory
    */
   readonly functionsDir?: string;
+  /**
+   * An address subscribed to the operator alerts topic.
+   * @default none (subscribe to the `rampart-<stage>-alerts` topic after deploying)
+   */
+  readonly alertEmail?: string;
 }
 
 /**
@@ -45,10 +51,14 @@ export interface EventsStackProps extends StackProps {
  */
 export const ConsumerTimeouts: Readonly<Record<string, Duration>> = { deploy: Duration.minutes(5) };
 
-/** The custom event bus, its archive, and one consumer (function, rules, dead-letter queues) per domain. */
+/**
+ * The custom event bus, its archive, one consumer (function, rules, dead-letter queues) per domain,
+ * and the operator alerts topic every dead-letter alarm of the deployment publishes to.
+ */
 export class EventsStack extends Stack {
   readonly bus: events.EventBus;
   readonly consumers: EventConsumer[] = [];
+  readonly alerts: OperatorAlerts;
 
   constructor(scope: Construct, id: string, props: EventsStackProps) {
     super(scope, id, props);
@@ -58,6 +68,8 @@ export class EventsStack extends Stack {
       eventPattern: { account: [this.account] },
       retention: props.archiveRetention ?? Duration.days(365),
     });
+
+    this.alerts = new OperatorAlerts(this, 'Alerts', { topicName: `rampart-${props.stage}-alerts`, ...(props.alertEmail ? { email: props.alertEmail } : {}) });
 
     const platform = { table: props.table, rootKey: props.rootKey, bus: this.bus, version: props.version, mail: props.mail, appUrl: props.appUrl };
     const byDomain = new Map<string, EventRule[]>();
@@ -72,6 +84,7 @@ export class EventsStack extends Stack {
           platform,
           capabilities: capabilitiesOf(domain, props.capabilities ?? DomainCapabilities),
           ...(Object.hasOwn(ConsumerTimeouts, domain) ? { timeout: ConsumerTimeouts[domain] } : {}),
+          alerts: this.alerts,
           ...(props.functionsDir ? { functionsDir: props.functionsDir } : {}),
         }),
       );

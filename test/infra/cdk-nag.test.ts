@@ -70,6 +70,6 @@ describe('cdk-nag AwsSolutions checks', () => {
         .flatMap((c) => c.node.metadata.filter((e) => e.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY))
         .flatMap((e) => Object.keys(e.data as Record<string, string>).map((k) => k.replace(/^annotation::/i, ''))),
     );
-    expect([...ids].sort()).toEqual(['AwsSolutions-APIG2', 'AwsSolutions-APIG4', 'AwsSolutions-COG4', 'AwsSolutions-IAM5[Resource::*]']);
+    expect([...ids].sort()).toEqual(['AwsSolutions-APIG2', 'AwsSolutions-APIG4', 'AwsSolutions-COG4', 'AwsSolutions-IAM5[Resource::*]', 'AwsSolutions-SQS3']);
   });
 });

@@ -41,6 +41,46 @@ describe('EventsStack', () => {
     it('creates one rule per entry of EventRules and nothing more', () => {
       template.resourceCountIs('AWS::Events::Rule', EventRules.length);
     });
+
+    it('gives every consumer function a dead-letter queue of its own and two retries, for events it was handed and kept failing on', () => {
+      const functions = Object.entries(template.findResources('AWS::Lambda::Function'));
+      expect(functions.length).toBeGreaterThan(0);
+      const invokeConfigs = Object.values(template.findResources('AWS::Lambda::EventInvokeConfig'));
+      for (const [id, fn] of functions) {
+        const queueId = referencedLogicalId(fn.Properties.DeadLetterConfig?.TargetArn);
+        expect(template.findResources('AWS::SQS::Queue')[queueId!], id).toBeDefined();
+        const config = invokeConfigs.find((c) => referencedLogicalId(c.Properties.FunctionName) === id);
+        expect(config?.Properties, id).toMatchObject({ MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 6 * 3600 });
+      }
+    });
+
+    it('raises an alarm on the alerts topic as soon as any dead-letter queue holds a message', () => {
+      const queues = Object.keys(template.findResources('AWS::SQS::Queue'));
+      const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+      const topicId = Object.keys(template.findResources('AWS::SNS::Topic'))[0]!;
+      expect(queues.length).toBe(2 * EventRules.length);
+      for (const queue of queues) {
+        const alarm = alarms.find((a) => a.Properties.Dimensions?.some((d: { Value: unknown }) => JSON.stringify(d.Value).includes(queue)));
+        expect(alarm?.Properties, queue).toMatchObject({
+          MetricName: 'ApproximateNumberOfMessagesVisible',
+          Namespace: 'AWS/SQS',
+          Threshold: 1,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+          AlarmActions: [{ Ref: topicId }],
+        });
+      }
+    });
+
+    it('encrypts the alerts topic with a rotating key CloudWatch may use, and refuses publishing without TLS', () => {
+      template.hasResourceProperties('AWS::SNS::Topic', { TopicName: 'rampart-prod-alerts', KmsMasterKeyId: Match.anyValue() });
+      template.hasResourceProperties('AWS::KMS::Key', {
+        EnableKeyRotation: true,
+        KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'] })]) },
+      });
+      template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+        PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+      });
+    });
   });
 
   describe('with a rule', () => {
