@@ -20,11 +20,11 @@ export type DomainCapabilityMap = Readonly<Partial<Record<Domain | BackgroundDom
 
 /**
  * The reviewed map: only identity sends mail (verification, password reset, sign-in notices) and
- * unwraps identity secrets (signing keys, TOTP secrets) and users' data keys on the PII key.
+ * unwraps identity secrets (signing keys) and users' data keys on the PII key.
  * Adding a domain here is a permission change and is reviewed as one.
  */
 export const DomainCapabilities: DomainCapabilityMap = {
-  // Identity signs tokens and checks TOTP codes (root key) and holds people's data (PII key: user keys only).
+  // Identity signs tokens (root key: signing keys only) and holds people's data (PII key: user keys only).
   identity: ['sendMail', 'openIdentitySecrets', 'openUserPii'],
   // The deploy path: the only code that opens environment values, so the only holder of org keys.
   deploy: ['openOrgKeys'],
@@ -32,7 +32,8 @@ export const DomainCapabilities: DomainCapabilityMap = {
 
 /** The root-key purposes each capability may unwrap. Only `openOrgKeys` unwraps organization keys. */
 export const UnwrapPurposes: Readonly<Partial<Record<Capability, readonly string[]>>> = {
-  openIdentitySecrets: [KeyPurposes.accessTokenSigningKey, KeyPurposes.totpSecret],
+  // TOTP secrets moved under each user's data key (PII key): identity no longer unwraps `totp-secret`.
+  openIdentitySecrets: [KeyPurposes.accessTokenSigningKey],
   openOrgKeys: [KeyPurposes.orgKey],
 };
 

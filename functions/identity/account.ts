@@ -10,10 +10,23 @@ import { consumeOneTimeToken, issueOneTimeToken } from './one-time-tokens';
 import { hashPassword, verifyPassword } from './passwords';
 import * as routes from './routes';
 import { revokeAllSessionsWrites } from './sessions';
-import { createUserWrites, EmailTakenError, findUserByEmail, getUser, meView, newUserId, updateUserWrite, type UserRecord } from './users';
+import { createUserKey, userKeyRing, UserDataUnavailableError } from './user-keys';
+import {
+  createUserWrites,
+  EmailTakenError,
+  findUserByEmail,
+  getUser,
+  meView,
+  newUserId,
+  openUserPii,
+  OutdatedAccountError,
+  updateUserWrite,
+  type UserPii,
+  type UserRecord,
+} from './users';
 
 /** Mail failures must not turn a committed change into an error the client retries; they are logged. */
-async function sendMail(ctx: AnyRouteContext, message: MailMessage): Promise<void> {
+export async function sendMail(ctx: AnyRouteContext, message: MailMessage): Promise<void> {
   try {
     await ctx.platform.mailer.send(message);
   } catch (error) {
@@ -41,7 +54,24 @@ async function setPassword(platform: Platform, user: UserRecord, password: strin
     [updateUserWrite({ ...user, passwordHash, passwordChangedAt: now.toISOString(), updatedAt: now.toISOString() }), ...first],
   );
   for (let i = MAX_CHANGES_WITH_AUDIT; i < revocations.length; i += 100) await platform.table.transact(revocations.slice(i, i + 100));
-  await sendMail(ctx, Mail.passwordChanged(user.email));
+  await sendMail(ctx, Mail.passwordChanged((await piiOf(ctx, user)).email));
+}
+
+/** The account's address and name, opened with its data key (one KMS call per instance and TTL). */
+export const piiOf = (ctx: AnyRouteContext, user: UserRecord): Promise<UserPii> => openUserPii(userKeyRing(ctx.platform), user);
+
+/**
+ * The owner of an address, for the mail that answers a signup or a request about it; accounts that
+ * cannot be read (from an older version, or deleted meanwhile) have no owner to tell.
+ */
+async function ownerOf(ctx: AnyRouteContext, email: string): Promise<{ user: UserRecord; pii: UserPii } | undefined> {
+  try {
+    const user = await findUserByEmail(ctx.platform.table, email);
+    return user ? { user, pii: await piiOf(ctx, user) } : undefined;
+  } catch (error) {
+    if (error instanceof OutdatedAccountError || error instanceof UserDataUnavailableError) return undefined;
+    throw error;
+  }
 }
 
 export const accountRoutes = [
@@ -53,6 +83,9 @@ export const accountRoutes = [
     const now = new Date();
     const userId = newUserId();
     const verification = issueOneTimeToken('verify-email', userId, now);
+    // The user's data key (PII key) seals the address and name; only its wrapped form is stored,
+    // in the same transaction as the account.
+    const userKey = await createUserKey(ctx.platform.piiKeys, userId, now);
     try {
       await audit.commit(
         { scope: `user:${userId}`, actor: actorOf(ctx, userId), action: 'user.signed_up', target: { type: 'user', id: userId }, metadata: { method: 'password' } },
@@ -67,7 +100,8 @@ export const accountRoutes = [
             createdAt: now.toISOString(),
             updatedAt: now.toISOString(),
             passwordChangedAt: now.toISOString(),
-          }),
+          }, userKey.key),
+          userKey.write,
           verification.write,
         ],
       );
@@ -75,13 +109,13 @@ export const accountRoutes = [
     } catch (error) {
       if (!(error instanceof EmailTakenError)) throw error;
       // No account enumeration: the caller gets the same answer; the owner gets a note.
-      const owner = await findUserByEmail(table, body.email);
-      if (owner && !owner.emailVerified) {
-        const fresh = issueOneTimeToken('verify-email', owner.userId, now);
+      const owner = await ownerOf(ctx, body.email);
+      if (owner && !owner.user.emailVerified) {
+        const fresh = issueOneTimeToken('verify-email', owner.user.userId, now);
         await table.transact([fresh.write]);
-        await sendMail(ctx, Mail.verifyEmail(owner.email, appUrl, fresh.token));
+        await sendMail(ctx, Mail.verifyEmail(owner.pii.email, appUrl, fresh.token));
       } else if (owner) {
-        await sendMail(ctx, Mail.alreadyRegistered(owner.email, appUrl));
+        await sendMail(ctx, Mail.alreadyRegistered(owner.pii.email, appUrl));
       }
     }
     return { body: { status: 'verification_sent' } };
@@ -105,11 +139,11 @@ export const accountRoutes = [
   implement(routes.resendVerification, async ({ body }, ctx) => {
     const { table, appUrl } = ctx.platform;
     await consumeRateLimit(table, { ...NamedBuckets.mailByEmail, subject: [body.email.toLowerCase()] });
-    const user = await findUserByEmail(table, body.email);
-    if (user && !user.emailVerified) {
-      const fresh = issueOneTimeToken('verify-email', user.userId, new Date());
+    const owner = await ownerOf(ctx, body.email);
+    if (owner && !owner.user.emailVerified) {
+      const fresh = issueOneTimeToken('verify-email', owner.user.userId, new Date());
       await table.transact([fresh.write]);
-      await sendMail(ctx, Mail.verifyEmail(user.email, appUrl, fresh.token));
+      await sendMail(ctx, Mail.verifyEmail(owner.pii.email, appUrl, fresh.token));
     }
     return { body: { status: 'accepted' } };
   }),
@@ -117,14 +151,15 @@ export const accountRoutes = [
   implement(routes.forgotPassword, async ({ body }, ctx) => {
     const { table, audit, appUrl } = ctx.platform;
     await consumeRateLimit(table, { ...NamedBuckets.mailByEmail, subject: [body.email.toLowerCase()] });
-    const user = await findUserByEmail(table, body.email);
-    if (user) {
-      const reset = issueOneTimeToken('password-reset', user.userId, new Date());
+    const owner = await ownerOf(ctx, body.email);
+    if (owner) {
+      const { userId } = owner.user;
+      const reset = issueOneTimeToken('password-reset', userId, new Date());
       await audit.commit(
-        { scope: `user:${user.userId}`, actor: actorOf(ctx, user.userId), action: 'user.password_reset_requested', target: { type: 'user', id: user.userId }, metadata: {} },
+        { scope: `user:${userId}`, actor: actorOf(ctx, userId), action: 'user.password_reset_requested', target: { type: 'user', id: userId }, metadata: {} },
         [reset.write],
       );
-      await sendMail(ctx, Mail.resetPassword(user.email, appUrl, reset.token));
+      await sendMail(ctx, Mail.resetPassword(owner.pii.email, appUrl, reset.token));
     }
     return { body: { status: 'accepted' } };
   }),
@@ -141,28 +176,28 @@ export const accountRoutes = [
   }),
 
   implement(routes.getMe, async (_input, ctx) => {
-    const user = await getUser(ctx.platform.table, ctx.principal.type === 'user' ? ctx.principal.userId : '');
-    if (!user) throw new InvalidCredentialsError();
-    return { body: meView(user) };
+    const user = await requireUser(ctx);
+    return { body: meView(user, await piiOf(ctx, user)) };
   }),
 
   implement(routes.updateMe, async ({ body }, ctx) => {
     const { table, audit } = ctx.platform;
     const user = await requireUser(ctx);
-    const updated = { ...user, name: body.name, updatedAt: new Date().toISOString() };
-    if (user.name !== body.name) {
-      await audit.commit(
-        { scope: `user:${user.userId}`, actor: actorOf(ctx), action: 'user.profile_updated', target: { type: 'user', id: user.userId }, metadata: { fields: ['name'] } },
-        [updateUserWrite(updated)],
-      );
-    }
-    return { body: meView((await getUser(table, user.userId)) ?? updated) };
+    const key = await userKeyRing(ctx.platform).open(user.userId);
+    const pii = { email: key.open('email', user.sealedEmail), name: key.open('name', user.sealedName) };
+    if (pii.name === body.name) return { body: meView(user, pii) };
+    const updated = { ...user, sealedName: key.seal('name', body.name), updatedAt: new Date().toISOString() };
+    await audit.commit(
+      { scope: `user:${user.userId}`, actor: actorOf(ctx), action: 'user.profile_updated', target: { type: 'user', id: user.userId }, metadata: { fields: ['name'] } },
+      [updateUserWrite(updated)],
+    );
+    return { body: meView((await getUser(table, user.userId)) ?? updated, { ...pii, name: body.name }) };
   }),
 
   implement(routes.changePassword, async ({ body }, ctx) => {
     const user = await requireUser(ctx);
     if (!(await verifyPassword(user.passwordHash, body.currentPassword))) throw new InvalidCredentialsError();
-    await assertPasswordPolicy(body.newPassword, 'newPassword', user.email);
+    await assertPasswordPolicy(body.newPassword, 'newPassword', (await piiOf(ctx, user)).email);
     await setPassword(ctx.platform, user, body.newPassword, 'change', ctx, ctx.principal.type === 'user' ? ctx.principal.sessionId : undefined);
     return { body: { status: 'password_changed' } };
   }),

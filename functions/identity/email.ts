@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 
 /**
@@ -20,4 +19,4 @@ export function normaliseEmail(raw: string): string {
 }
 
 /** The lookup key of an address: the SHA-256 of its case-folded form, so no address sits in a key. */
-export const emailLookupHash = (email: string): string => createHash('sha256').update(email.toLowerCase(), 'utf8').digest('hex');
+export { emailLookupHash } from '../kernel/auth/accounts';

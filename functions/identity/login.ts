@@ -11,12 +11,13 @@ import { consumeOneTimeToken, issueOneTimeToken } from './one-time-tokens';
 import { hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from './passwords';
 import * as routes from './routes';
 import { getSession, listSessions, revokeSession, rotateRefreshToken, sessionView, startSession } from './sessions';
+import { userKeyRing } from './user-keys';
 import { findUserByEmail, getUser, updateUserWrite, type UserRecord } from './users';
 
 /** Starts a session for a user who proved who they are, and returns the token pair. */
 async function openSession(ctx: AnyRouteContext, user: UserRecord, mfa: boolean, extraWrites: TransactWrite[] = []) {
   const now = new Date();
-  const session = startSession(user.userId, clientOf(ctx), now);
+  const session = startSession(await userKeyRing(ctx.platform).open(user.userId), clientOf(ctx), now);
   await ctx.platform.audit.commit(
     {
       scope: `user:${user.userId}`,
@@ -89,7 +90,7 @@ export const loginRoutes = [
 
   implement(routes.refresh, async ({ body }, ctx) => {
     const now = new Date();
-    const rotated = await rotateRefreshToken(ctx.platform, body.refreshToken, clientOf(ctx), now);
+    const rotated = await rotateRefreshToken({ ...ctx.platform, userKeys: userKeyRing(ctx.platform) }, body.refreshToken, clientOf(ctx), now);
     const access = await ctx.platform.tokens.issue({ userId: rotated.userId, sessionId: rotated.sessionId });
     return { body: { tokenType: 'Bearer' as const, accessToken: access.token, refreshToken: rotated.refreshToken, expiresIn: access.expiresIn } };
   }),
@@ -108,7 +109,8 @@ export const loginRoutes = [
     const sessions = (await listSessions(ctx.platform.table, userId)).filter(
       (s) => s.status === 'active' && s.absoluteExpiresAt > nowSeconds && s.idleExpiresAt > nowSeconds,
     );
-    return { body: { sessions: sessions.map((s) => sessionView(s, sessionId)) } };
+    const key = await userKeyRing(ctx.platform).open(userId);
+    return { body: { sessions: sessions.map((s) => sessionView(s, sessionId, key)) } };
   }),
 
   implement(routes.revokeSession, async ({ params }, ctx) => {

@@ -1,8 +1,6 @@
 import { z } from 'zod';
 import { ConflictError, InvalidMfaCodeError } from '../kernel/errors';
 import { implement, type AnyRouteContext } from '../kernel/http/api-handler';
-import { openEnvelope, sealEnvelope } from '../kernel/keys/envelope';
-import { KeyPurposes } from '../kernel/keys/purposes';
 import { Keys } from '../kernel/storage/keys';
 import { Writes, type TransactWrite } from '../kernel/storage/table';
 import { requireUser } from './account';
@@ -10,15 +8,17 @@ import { actorOf } from './context';
 import { generateRecoveryCodes, verifyRecoveryCode } from './recovery-codes';
 import * as routes from './routes';
 import { generateTotpSecret, otpauthUri, verifyTotp } from './totp';
+import { userKeyRing } from './user-keys';
 import { updateUserWrite, type UserRecord } from './users';
 
 /**
- * The TOTP factor of a user, at `USER#<userId>` / `MFA#TOTP`. The secret is sealed by the keys port
- * (KMS), bound to the user; recovery codes are stored hashed, and a used one is removed.
+ * The TOTP factor of a user, at `USER#<userId>` / `MFA#TOTP`. The secret is sealed under the user's
+ * data key (field `totp-secret`), so deleting the account shreds it with the rest; recovery codes
+ * are stored hashed, and a used one is removed.
  */
 const TotpFactor = z.object({
   status: z.enum(['pending', 'active']),
-  sealedSecret: z.object({ sealed: z.string(), wrappedKey: z.string(), rootKeyId: z.string() }),
+  sealedSecret: z.string(),
   lastUsedStep: z.number().optional(),
   recoveryCodeHashes: z.array(z.string()),
   createdAt: z.string(),
@@ -26,11 +26,6 @@ const TotpFactor = z.object({
   version: z.number(),
 });
 type TotpFactor = z.output<typeof TotpFactor>;
-
-const binding = (userId: string) => ({
-  identity: { kind: 'totp-secret', userId },
-  context: { purpose: KeyPurposes.totpSecret, user: userId },
-});
 
 const SIX_DIGITS = /^\d{6}$/;
 
@@ -44,8 +39,7 @@ async function loadFactor(ctx: AnyRouteContext, userId: string): Promise<TotpFac
 }
 
 async function openSecret(ctx: AnyRouteContext, userId: string, factor: TotpFactor): Promise<string> {
-  const { identity, context } = binding(userId);
-  return (await openEnvelope(ctx.platform.keys, factor.sealedSecret, identity, context)).toString('utf8');
+  return (await userKeyRing(ctx.platform).open(userId)).open('totp-secret', factor.sealedSecret);
 }
 
 /**
@@ -81,8 +75,8 @@ export const mfaRoutes = [
     const existing = await loadFactor(ctx, user.userId);
     if (existing?.status === 'active') throw new ConflictError('Two-factor authentication is already on; turn it off first.');
     const secret = generateTotpSecret();
-    const { identity, context } = binding(user.userId);
-    const sealedSecret = await sealEnvelope(ctx.platform.keys, secret, identity, context);
+    const key = await userKeyRing(ctx.platform).open(user.userId);
+    const sealedSecret = key.seal('totp-secret', secret);
     // A new enrolment replaces an unfinished one.
     await ctx.platform.table.transact([
       Writes.putVersioned(
@@ -91,7 +85,7 @@ export const mfaRoutes = [
         () => new ConflictError('Enrolment changed meanwhile; start again.'),
       ),
     ]);
-    return { body: { secret, otpauthUri: otpauthUri({ secret, account: user.email, issuer: 'Rampart' }) } };
+    return { body: { secret, otpauthUri: otpauthUri({ secret, account: key.open('email', user.sealedEmail), issuer: 'Rampart' }) } };
   }),
 
   implement(routes.activateTotp, async ({ body }, ctx) => {

@@ -13,6 +13,7 @@ import { InvalidTokenError, PreconditionFailedError, RefreshTokenReusedError } f
 import { Keys } from '../kernel/storage/keys';
 import { Conditions, TransactionConditionFailed, Writes, type Table, type TransactWrite } from '../kernel/storage/table';
 import { secretHash } from './one-time-tokens';
+import type { UserKey, UserKeyRing } from './user-keys';
 
 /**
  * Sessions and their refresh tokens. A refresh token is 256 random bits, stored only as its
@@ -41,8 +42,18 @@ function refreshTokenWrite(token: string, session: { userId: string; sessionId: 
   );
 }
 
-/** A new session for `userId`: the writes to commit, and the refresh token to hand out once. */
-export function startSession(userId: string, client: { ip: string; userAgent: string | undefined }, now: Date) {
+/** The client details of a session, sealed under the user's key and bound to the session. */
+const sealedClient = (key: UserKey, sessionId: string, client: { ip: string; userAgent: string | undefined }) => ({
+  sealedIp: key.seal('session-ip', client.ip, { session: sessionId }),
+  ...(client.userAgent ? { sealedUserAgent: key.seal('session-user-agent', client.userAgent.slice(0, 512), { session: sessionId }) } : {}),
+});
+
+/**
+ * A new session for the owner of `key` (the user's data key, which seals the client's address and
+ * agent): the writes to commit, and the refresh token to hand out once.
+ */
+export function startSession(key: UserKey, client: { ip: string; userAgent: string | undefined }, now: Date) {
+  const { userId } = key;
   const sessionId = newSessionId();
   const refreshToken = newRefreshToken();
   const absoluteExpiresAt = seconds(now) + SESSION_ABSOLUTE_LIFETIME_SECONDS;
@@ -55,8 +66,7 @@ export function startSession(userId: string, client: { ip: string; userAgent: st
     absoluteExpiresAt,
     idleExpiresAt: Math.min(absoluteExpiresAt, seconds(now) + SESSION_IDLE_LIFETIME_SECONDS),
     refreshTokenHash: secretHash(refreshToken),
-    ip: client.ip,
-    ...(client.userAgent ? { userAgent: client.userAgent.slice(0, 512) } : {}),
+    ...sealedClient(key, sessionId, client),
   };
   const writes = [
     // Kept until its absolute end so that listings and reuse detection see it; then TTL removes it.
@@ -119,7 +129,7 @@ export async function revokeAllSessionsWrites(table: Table, userId: string, now:
  * revokes its session and throws `RefreshTokenReusedError`; an unknown one throws InvalidTokenError.
  */
 export async function rotateRefreshToken(
-  deps: { table: Table; audit: AuditTrail },
+  deps: { table: Table; audit: AuditTrail; userKeys: UserKeyRing },
   presented: string,
   client: { ip: string; userAgent: string | undefined },
   now: Date,
@@ -144,6 +154,7 @@ export async function rotateRefreshToken(
   if (stored.status === 'used' || session.refreshTokenHash !== presentedHash) throw await reuse();
 
   const refreshToken = newRefreshToken();
+  const key = await deps.userKeys.open(session.userId);
   const { version, ...rest } = session;
   const writes: TransactWrite[] = [
     // The old token flips to `used` only if it still is `current`: of two concurrent refreshes, one wins.
@@ -159,7 +170,8 @@ export async function rotateRefreshToken(
         refreshTokenHash: secretHash(refreshToken),
         lastUsedAt: now.toISOString(),
         idleExpiresAt: Math.min(session.absoluteExpiresAt, seconds(now) + SESSION_IDLE_LIFETIME_SECONDS),
-        ip: client.ip,
+        // The address seen last; the agent stays the one the session was started with.
+        sealedIp: key.seal('session-ip', client.ip, { session: session.sessionId }),
         expiresAt: session.absoluteExpiresAt,
       },
       version,
@@ -185,10 +197,11 @@ export const SessionView = z.object({
   current: z.boolean(),
 });
 
-export const sessionView = (s: SessionRecord, currentSessionId: string): z.output<typeof SessionView> => ({
+/** What a session shows its owner; `key` (the owner's data key) opens the client details. */
+export const sessionView = (s: SessionRecord, currentSessionId: string, key: UserKey): z.output<typeof SessionView> => ({
   sessionId: s.sessionId,
-  userAgent: s.userAgent ?? null,
-  ip: s.ip,
+  userAgent: s.sealedUserAgent ? key.open('session-user-agent', s.sealedUserAgent, { session: s.sessionId }) : null,
+  ip: s.sealedIp ? key.open('session-ip', s.sealedIp, { session: s.sessionId }) : '',
   createdAt: s.createdAt,
   lastUsedAt: s.lastUsedAt,
   current: s.sessionId === currentSessionId,

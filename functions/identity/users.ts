@@ -4,12 +4,21 @@ import { ConflictError } from '../kernel/errors';
 import { Keys } from '../kernel/storage/keys';
 import { Conditions, Writes, type Table, type TransactWrite } from '../kernel/storage/table';
 import { emailLookupHash } from './email';
+import type { UserKey, UserKeyRing } from './user-keys';
 
-/** An account, at `USER#<userId>` / `PROFILE`. */
+/**
+ * An account, at `USER#<userId>` / `PROFILE`. No personal data is stored in the clear: the address
+ * and the name are sealed under the user's data key; the address's lookup hash is kept to find the
+ * account and to compare addresses.
+ */
 export const UserRecord = z.object({
   userId: z.string(),
-  email: z.string(),
-  name: z.string(),
+  /** `emailLookupHash` of the address (also the key of the `EMAIL#` claim). */
+  emailHash: z.string().regex(/^[0-9a-f]{64}$/),
+  /** The address, sealed under the user's data key (field `email`). */
+  sealedEmail: z.string(),
+  /** The display name, sealed under the user's data key (field `name`). */
+  sealedName: z.string(),
   /** argon2id PHC string (parameters embedded, so they can be raised later). */
   passwordHash: z.string(),
   emailVerified: z.boolean(),
@@ -22,6 +31,12 @@ export const UserRecord = z.object({
 });
 export type UserRecord = z.output<typeof UserRecord>;
 
+/** The personal data of an account, opened with its data key. */
+export interface UserPii {
+  readonly email: string;
+  readonly name: string;
+}
+
 const EmailLookup = z.object({ userId: z.string() });
 
 export const newUserId = (): string => `u_${randomBytes(16).toString('hex')}`;
@@ -33,8 +48,24 @@ export class EmailTakenError extends ConflictError {
   }
 }
 
+/**
+ * An account stored by a version of Rampart before personal data was sealed (its address and name
+ * in the clear, no data key). Such accounts are not migrated: they answer this instead of a 500.
+ */
+export class OutdatedAccountError extends ConflictError {
+  constructor() {
+    super('This account was created by an older version of Rampart and cannot be used; start again with a fresh local data directory.');
+  }
+}
+
+const StoredProfile = z.looseObject({ sealedEmail: z.unknown().optional() });
+
+/** @throws OutdatedAccountError for an account from before sealed profiles. */
 export async function getUser(table: Table, userId: string): Promise<UserRecord | undefined> {
-  return table.get(Keys.user(userId), UserRecord);
+  const item = await table.get(Keys.user(userId), StoredProfile);
+  if (!item) return undefined;
+  if (item.sealedEmail === undefined) throw new OutdatedAccountError();
+  return UserRecord.parse(item);
 }
 
 export async function findUserByEmail(table: Table, email: string): Promise<UserRecord | undefined> {
@@ -42,11 +73,29 @@ export async function findUserByEmail(table: Table, email: string): Promise<User
   return lookup ? getUser(table, lookup.userId) : undefined;
 }
 
-/** The writes that create an account and claim its address; the address claim fails if taken. */
-export function createUserWrites(user: Omit<UserRecord, 'version'>): TransactWrite[] {
+/** Opens the account's address and name. @throws UserDataUnavailableError once the account was deleted. */
+export async function openUserPii(ring: UserKeyRing, user: UserRecord): Promise<UserPii> {
+  const key = await ring.open(user.userId);
+  return { email: key.open('email', user.sealedEmail), name: key.open('name', user.sealedName) };
+}
+
+/** The account fields as given at signup, before sealing. */
+export interface NewUser extends Omit<UserRecord, 'version' | 'emailHash' | 'sealedEmail' | 'sealedName'> {
+  readonly email: string;
+  readonly name: string;
+}
+
+/**
+ * The writes that create an account (sealed under `key`, the user's new data key) and claim its
+ * address; the address claim fails if taken.
+ */
+export function createUserWrites(user: NewUser, key: UserKey): TransactWrite[] {
+  const { email, name, ...rest } = user;
+  const emailHash = emailLookupHash(email);
+  const record = { ...rest, emailHash, sealedEmail: key.seal('email', email), sealedName: key.seal('name', name) };
   return [
-    Writes.putVersioned({ ...Keys.user(user.userId), ...user }, 0),
-    Writes.put({ ...Keys.userByEmail(emailLookupHash(user.email)), userId: user.userId }, Conditions.notExists, () => new EmailTakenError()),
+    Writes.putVersioned({ ...Keys.user(user.userId), ...record }, 0),
+    Writes.put({ ...Keys.userByEmail(emailHash), userId: user.userId }, Conditions.notExists, () => new EmailTakenError()),
   ];
 }
 
@@ -65,10 +114,10 @@ export const MeView = z.object({
   mfaEnabled: z.boolean(),
   createdAt: z.string(),
 });
-export const meView = (user: UserRecord): z.output<typeof MeView> => ({
+export const meView = (user: UserRecord, pii: UserPii): z.output<typeof MeView> => ({
   userId: user.userId,
-  email: user.email,
-  name: user.name,
+  email: pii.email,
+  name: pii.name,
   emailVerified: user.emailVerified,
   mfaEnabled: user.mfaEnabled,
   createdAt: user.createdAt,

@@ -28,10 +28,7 @@ import * as routes from './routes';
 import { createInvitation, findInvitationByToken, getInvitation, invitationView, listInvitations, removeInvitationWrites } from './invitations';
 import { Keys } from '../kernel/storage/keys';
 import { InvalidTokenError } from '../kernel/errors';
-import { z } from 'zod';
-
-/** What this domain needs to know of an account: the address it proved it owns. */
-const AccountEmail = z.object({ email: z.string(), emailVerified: z.boolean() });
+import { emailLookupHash, verifiedEmailHashOf } from '../kernel/auth/accounts';
 
 const invitationMail = (to: string, orgName: string, role: string, appUrl: string, token: string) => ({
   to,
@@ -202,9 +199,10 @@ export const handler = createApiHandler({
       const found = await findInvitationByToken(table, body.token);
       if (!found || found.invitation.expiresAt <= Date.now() / 1000) throw new InvalidTokenError('The invitation is invalid, used or expired.');
       const { scope, invitation } = found;
-      // The link alone is not enough: the signed-in account must have proved it owns the address.
-      const account = await table.get(Keys.user(userId), AccountEmail, { consistent: true });
-      if (!account?.emailVerified || account.email.toLowerCase() !== invitation.email.toLowerCase()) {
+      // The link alone is not enough: the signed-in account must have proved it owns the address
+      // (compared by lookup hash: accounts keep their address sealed).
+      const accountEmailHash = await verifiedEmailHashOf(table, userId);
+      if (accountEmailHash === undefined || accountEmailHash !== emailLookupHash(invitation.email)) {
         throw new ForbiddenError('This invitation is for another email address; sign in with the invited, verified address.');
       }
       if (await getMembership(table, scope, userId)) throw new ConflictError('You are already a member of this organization.');

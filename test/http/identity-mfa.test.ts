@@ -3,6 +3,7 @@ import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it, vi } from 'vitest';
 import { base32Decode, timeStep, totp } from '../../functions/identity/totp';
 import { verifyAuditChain } from '../../functions/kernel/audit/verifier';
+import { sealedKeyRef } from '../../functions/kernel/keys/aead';
 import { RateLimitPolicies } from '../../functions/kernel/rate-limit/policies';
 import { Keys } from '../../functions/kernel/storage/keys';
 import { bearer, signUpVerifiedUser, tokenFromMail, type TestUser } from '../support/identity';
@@ -213,7 +214,9 @@ describe('two-factor authentication (TOTP) over HTTP', () => {
       const items = await queryPartition(Keys.userPartition(user.userId));
       const factor = items.find((item) => item.sk === Keys.totp(user.userId).sk);
       // The factor is there, in the form this test expects to search.
-      expect(factor).toMatchObject({ status: 'active', sealedSecret: expect.any(Object) });
+      // Sealed under the user's data key (rmp1, key reference user:<id>:pii:v1), not under the root key.
+      expect(factor).toMatchObject({ status: 'active', sealedSecret: expect.stringMatching(/^rmp1\./) });
+      expect(sealedKeyRef(String(factor!.sealedSecret))).toBe(`user:${user.userId}:pii:v1`);
       expect(factor!.recoveryCodeHashes).toHaveLength(10);
 
       const text = asText(items);

@@ -90,6 +90,12 @@ describe('PII key', () => {
       }
     });
 
+    it('leaves identity only signing keys to unwrap under the root key: TOTP secrets moved under user data keys', () => {
+      const identity = functions.find((f) => isIdentityApiFunction(f.id))!;
+      const unwrap = roleStatements(identity).filter((s) => onRootKey(s) && actionsOf(s).includes('kms:Decrypt'));
+      expect(unwrap.map((s) => s.Condition)).toEqual([{ StringEquals: { 'kms:EncryptionContext:purpose': [KeyPurposes.accessTokenSigningKey] } }]);
+    });
+
     it('maps only user data keys to a capability (a new PII purpose is a reviewed permission change)', () => {
       expect(PiiPurposes).toEqual({ openUserPii: [KeyPurposes.userPii] });
     });

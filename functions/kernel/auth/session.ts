@@ -16,8 +16,13 @@ export const SessionRecord = z.object({
   idleExpiresAt: z.number(),
   /** SHA-256 of the refresh token currently valid for this session. */
   refreshTokenHash: z.string(),
-  ip: z.string(),
-  userAgent: z.string().optional(),
+  /**
+   * The client's address and user agent, sealed under the user's data key (identity's `UserKey`,
+   * fields `session-ip` and `session-user-agent`, bound to the session): personal data, shredded
+   * with the account. Absent on sessions from before they were sealed (their plaintext is ignored).
+   */
+  sealedIp: z.string().optional(),
+  sealedUserAgent: z.string().optional(),
   revokedAt: z.string().optional(),
   revokedReason: z.string().optional(),
   version: z.number(),

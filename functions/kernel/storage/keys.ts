@@ -56,6 +56,8 @@ export const Keys = {
     sk: 'TOKEN',
   }),
   totp: (userId: string) => ({ pk: `${KeyPrefix.user}${keyPart(userId)}`, sk: 'MFA#TOTP' }),
+  /** A user's data key, wrapped by the PII key: it seals the user's personal data; deleting it shreds them. */
+  userDataKey: (userId: string) => ({ pk: `${KeyPrefix.user}${keyPart(userId)}`, sk: 'DATAKEY' }),
   // API keys: the item authentication reads, found by the public key id (never by the secret).
   apiKeyLookup: (keyId: string) => ({ pk: `${KeyPrefix.apiKey}${keyPart(keyId)}`, sk: 'KEY' }),
   rateLimitBucket: (bucket: string) => ({ pk: `RATE#${keyPart(bucket)}`, sk: 'BUCKET' }),

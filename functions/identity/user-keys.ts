@@ -1,0 +1,171 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { ConflictError } from '../kernel/errors';
+import { openSealed, seal, SealedValueError, type RecordIdentity } from '../kernel/keys/aead';
+import type { EncryptionContext, KeyProvider } from '../kernel/keys/key-provider';
+import { KeyPurposes } from '../kernel/keys/purposes';
+import { Keys } from '../kernel/storage/keys';
+import { Conditions, Writes, type Table, type TransactWrite } from '../kernel/storage/table';
+
+/**
+ * Per-user data keys (docs/crypto.md, "PII"): at signup the PII key (KMS) makes a 256-bit data key
+ * for the user, bound to `{purpose: user-pii, user}`; only its wrapped form is stored, in an item
+ * of its own (`USER#<id>` / `DATAKEY`). Every piece of the user's personal data is sealed with it
+ * (AES-256-GCM, `rmp1`), for a record identity naming the user and the field, so a value moved to
+ * another user or field fails to open. Deleting that one item shreds them all: no copy of the
+ * sealed values, in the table or elsewhere, can be opened again.
+ */
+
+/** The personal data of a user, each sealed for its own field. */
+export type PiiField = 'email' | 'name' | 'totp-secret' | 'session-ip' | 'session-user-agent';
+
+/** What a sealed value is bound to besides its user and field: a session's values name the session. */
+export interface PiiScope {
+  readonly session?: string;
+}
+
+export const userKeyContext = (userId: string): EncryptionContext => ({ purpose: KeyPurposes.userPii, user: userId });
+
+/** The wrapped data key of a user, at `USER#<userId>` / `DATAKEY`. Nothing in it is secret. */
+export const UserDataKeyRecord = z.object({
+  userId: z.string(),
+  /** The data key wrapped by the PII key with `userKeyContext(userId)` (base64). */
+  wrapped: z.string(),
+  rootKeyId: z.string(),
+  createdAt: z.string(),
+});
+export type UserDataKeyRecord = z.output<typeof UserDataKeyRecord>;
+
+/** The user's data key is gone (the account was deleted): what it sealed cannot be read any more. */
+export class UserDataUnavailableError extends ConflictError {
+  constructor() {
+    super("This account's personal data can no longer be read: the account was deleted.");
+  }
+}
+
+const KEY_VERSION = 1;
+
+/** An unwrapped user data key: seals and opens that user's personal data, nothing else. */
+export class UserKey {
+  readonly #ref: string;
+  readonly #material: Uint8Array;
+
+  constructor(
+    readonly userId: string,
+    material: Uint8Array,
+  ) {
+    this.#ref = `user:${userId}:pii:v${KEY_VERSION}`;
+    this.#material = material;
+  }
+
+  #identity(field: PiiField, scope: PiiScope): RecordIdentity {
+    return { kind: 'user-pii', user: this.userId, field, ...(scope.session ? { session: scope.session } : {}) };
+  }
+
+  /** Seals `value` as the user's `field` (and, for session details, that session's). */
+  seal(field: PiiField, value: string, scope: PiiScope = {}): string {
+    return seal(value, this.#identity(field, scope), { ref: this.#ref, material: this.#material });
+  }
+
+  /** Opens what `seal` sealed for the same user, field and scope. @throws SealedValueError */
+  open(field: PiiField, sealed: string, scope: PiiScope = {}): string {
+    return openSealed(sealed, this.#identity(field, scope), { ref: this.#ref, material: this.#material }).toString('utf8');
+  }
+}
+
+/**
+ * A new data key for a new user: the key to seal the account's fields with, and the write that
+ * stores its wrapped form (committed with the account; it fails if the user already has one).
+ */
+export async function createUserKey(piiKeys: KeyProvider, userId: string, now: Date): Promise<{ key: UserKey; write: TransactWrite }> {
+  const dataKey = await piiKeys.generateDataKey(userKeyContext(userId));
+  const record: UserDataKeyRecord = { userId, wrapped: Buffer.from(dataKey.wrapped).toString('base64'), rootKeyId: dataKey.rootKeyId, createdAt: now.toISOString() };
+  return {
+    key: new UserKey(userId, dataKey.plaintext),
+    write: Writes.put({ ...Keys.userDataKey(userId), ...record }, Conditions.notExists, () => new ConflictError('The account already has a data key.')),
+  };
+}
+
+/** The write that deletes a user's data key: the crypto-shred of everything it sealed. */
+export const shredUserKeyWrite = (userId: string): TransactWrite => Writes.delete(Keys.userDataKey(userId), Conditions.exists, () => new UserDataUnavailableError());
+
+export interface UserKeyRingOptions {
+  /** Bound on unwrapped keys held per instance. @default 1000 */
+  readonly maxEntries?: number;
+  /** How long an unwrapped key is kept. @default 5 minutes */
+  readonly ttlMs?: number;
+  readonly now?: () => number;
+}
+
+/**
+ * Opens users' data keys, keeping unwrapped ones per instance in a bounded LRU with a TTL, so that
+ * steady-state reads of personal data cost no KMS call. The wrapped key is read from the table on
+ * every open (one consistent GetItem) and the cache is keyed by it: once the item is deleted, no
+ * instance opens that user's data again, whatever it holds in memory.
+ */
+export class UserKeyRing {
+  readonly #table: Table;
+  readonly #piiKeys: KeyProvider;
+  readonly #max: number;
+  readonly #ttlMs: number;
+  readonly #now: () => number;
+  readonly #cache = new Map<string, { material: Promise<Uint8Array>; until: number }>();
+
+  constructor(table: Table, piiKeys: KeyProvider, options: UserKeyRingOptions = {}) {
+    this.#table = table;
+    this.#piiKeys = piiKeys;
+    this.#max = options.maxEntries ?? 1000;
+    this.#ttlMs = options.ttlMs ?? 5 * 60_000;
+    this.#now = options.now ?? (() => Date.now());
+  }
+
+  /** The user's data key. @throws UserDataUnavailableError when it no longer exists. */
+  async open(userId: string): Promise<UserKey> {
+    const record = await this.#table.get(Keys.userDataKey(userId), UserDataKeyRecord, { consistent: true });
+    if (!record || record.userId !== userId) throw new UserDataUnavailableError();
+    const cacheKey = `${userId}/${createHash('sha256').update(record.wrapped).digest('base64url')}`;
+    const hit = this.#cache.get(cacheKey);
+    if (hit && hit.until > this.#now()) {
+      this.#cache.delete(cacheKey);
+      this.#cache.set(cacheKey, hit); // most recently used last
+      return new UserKey(userId, await hit.material);
+    }
+    if (hit) this.#cache.delete(cacheKey);
+    const material = this.#unwrap(record);
+    this.#cache.set(cacheKey, { material, until: this.#now() + this.#ttlMs });
+    material.catch(() => this.#cache.delete(cacheKey));
+    // Evicted keys are only dropped, not zeroed: a caller may still be using one.
+    while (this.#cache.size > this.#max) this.#cache.delete(this.#cache.keys().next().value!);
+    return new UserKey(userId, await material);
+  }
+
+  /** Drops and zeroes what this instance holds of a user's key (after the account is deleted). */
+  forget(userId: string): void {
+    for (const [cacheKey, entry] of this.#cache) {
+      if (!cacheKey.startsWith(`${userId}/`)) continue;
+      this.#cache.delete(cacheKey);
+      entry.material.then((m) => m.fill(0)).catch(() => undefined);
+    }
+  }
+
+  get size(): number {
+    return this.#cache.size;
+  }
+
+  async #unwrap(record: UserDataKeyRecord): Promise<Uint8Array> {
+    if (record.rootKeyId !== this.#piiKeys.rootKeyId) throw new SealedValueError('Wrapped under another PII key.');
+    return this.#piiKeys.decryptDataKey(Buffer.from(record.wrapped, 'base64'), userKeyContext(record.userId));
+  }
+}
+
+const rings = new WeakMap<KeyProvider, UserKeyRing>();
+
+/** The instance's key ring for a platform (one per PII key provider, so each test platform has its own). */
+export function userKeyRing(platform: { readonly table: Table; readonly piiKeys: KeyProvider }): UserKeyRing {
+  let ring = rings.get(platform.piiKeys);
+  if (!ring) {
+    ring = new UserKeyRing(platform.table, platform.piiKeys);
+    rings.set(platform.piiKeys, ring);
+  }
+  return ring;
+}
