@@ -45,4 +45,16 @@ export const Mail = {
     subject: 'Your Rampart password was changed',
     text: 'The password of your Rampart account was just changed and every other session was signed out. If this was not you, reset your password at once.',
   }),
+
+  /** Sent from the address opened just before it was shredded: nothing else of it remains. */
+  accountDeleted: (to: string): MailMessage => ({
+    to,
+    subject: 'Your Rampart account was deleted',
+    text: [
+      'Your Rampart account was deleted, as you asked. Your sessions have ended, you left your organizations,',
+      'and your personal data (this address, your name, your two-factor secret) can no longer be read by anyone.',
+      '',
+      'You can sign up again with this address at any time; the new account starts empty.',
+    ].join('\n'),
+  }),
 } as const;

@@ -202,6 +202,20 @@ export const changePassword = defineRoute({
   errors: [400, 401, 429],
 });
 
+export const deleteMe = defineRoute({
+  id: 'deleteMe',
+  method: 'DELETE',
+  path: '/v1/me',
+  domain: 'identity',
+  summary:
+    'Deletes my account after my password (and a TOTP or recovery code when two-factor is on): I leave every organization, my sessions end and my personal data is shredded; refused (409) while I am the last owner of an organization',
+  auth: { kind: 'authenticated' },
+  rateLimit: 'sensitive',
+  request: { body: z.object({ password: Password, code: TotpOrRecoveryCode.optional() }) },
+  success: { status: 204, description: 'Account deleted', schema: NoContent },
+  errors: [400, 401, 409, 412, 429],
+});
+
 export const startTotp = defineRoute({
   id: 'startTotpEnrolment',
   method: 'POST',
@@ -270,6 +284,7 @@ export const identityRoutes = [
   getMe,
   updateMe,
   changePassword,
+  deleteMe,
   startTotp,
   activateTotp,
   disableTotp,

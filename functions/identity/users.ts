@@ -27,6 +27,8 @@ export const UserRecord = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
   passwordChangedAt: z.string(),
+  /** Set when account deletion began: the account joins no organization any more. */
+  deletionStartedAt: z.string().optional(),
   version: z.number(),
 });
 export type UserRecord = z.output<typeof UserRecord>;

@@ -28,7 +28,7 @@ import * as routes from './routes';
 import { createInvitation, findInvitationByToken, getInvitation, invitationView, listInvitations, removeInvitationWrites } from './invitations';
 import { Keys } from '../kernel/storage/keys';
 import { InvalidTokenError } from '../kernel/errors';
-import { emailLookupHash, verifiedEmailHashOf } from '../kernel/auth/accounts';
+import { accountActiveCheck, emailLookupHash, verifiedEmailHashOf } from '../kernel/auth/accounts';
 
 const invitationMail = (to: string, orgName: string, role: string, appUrl: string, token: string) => ({
   to,
@@ -94,7 +94,8 @@ export const handler = createApiHandler({
       const now = new Date();
       const { scope, org, writes } = await createOrgWrites(ctx.platform.keys, body.name, userId, now);
       // One record for the organization and its first owner: the actor is that owner.
-      await ctx.platform.audit.commit({ scope: `org:${scope.orgId}`, actor: actorOf(ctx), action: 'org.created', target: { type: 'org', id: scope.orgId }, metadata: {} }, writes);
+      // An account being deleted founds nothing: its owner would be gone with it.
+      await ctx.platform.audit.commit({ scope: `org:${scope.orgId}`, actor: actorOf(ctx), action: 'org.created', target: { type: 'org', id: scope.orgId }, metadata: {} }, [...writes, accountActiveCheck(userId)]);
       return { body: { ...orgView(org), role: 'owner' as const } };
     }),
 
@@ -208,7 +209,7 @@ export const handler = createApiHandler({
       if (await getMembership(table, scope, userId)) throw new ConflictError('You are already a member of this organization.');
       await ctx.platform.audit.commit(
         { scope: `org:${scope.orgId}`, actor: actorOf(ctx), action: 'member.added', target: { type: 'user', id: userId }, metadata: { role: invitation.role, via: 'invitation' } },
-        [...removeInvitationWrites(scope, invitation), membershipWrite(scope, userId, invitation.role, new Date())],
+        [...removeInvitationWrites(scope, invitation), membershipWrite(scope, userId, invitation.role, new Date()), accountActiveCheck(userId)],
       );
       const org = await getOrg(table, scope);
       if (!org) throw new NotFoundError('No such organization.');

@@ -48,6 +48,8 @@ export const AuditActions = {
   'user.profile_updated': z.strictObject({ fields: z.array(z.enum(['name'])).min(1) }),
   'user.password_reset_requested': z.strictObject({}),
   'user.recovery_code_used': z.strictObject({ remaining: z.number().int().min(0) }),
+  // The account's data key was deleted with its profile, sessions and factor: counts only.
+  'user.deleted': z.strictObject({ organizationsLeft: z.number().int().min(0), sessionsEnded: z.number().int().min(0) }),
   // Organizations (org:<id> scope).
   'org.created': z.strictObject({}),
   'org.updated': z.strictObject({ fields: z.array(z.enum(['name'])).min(1) }),
@@ -57,7 +59,8 @@ export const AuditActions = {
   'org.key_rotation_completed': z.strictObject({ keyVersion: z.number().int().min(2), resealed: z.number().int().min(0), retiredVersions: z.array(z.number().int().min(1)) }),
   'member.added': z.strictObject({ role: z.enum(['owner', 'admin', 'developer', 'viewer']), via: z.enum(['creation', 'invitation']) }),
   'member.role_changed': z.strictObject({ from: z.enum(['owner', 'admin', 'developer', 'viewer']), to: z.enum(['owner', 'admin', 'developer', 'viewer']) }),
-  'member.removed': z.strictObject({ role: z.enum(['owner', 'admin', 'developer', 'viewer']) }),
+  // `via: account_deleted`: the member deleted their account (actor and target are that user).
+  'member.removed': z.strictObject({ role: z.enum(['owner', 'admin', 'developer', 'viewer']), via: z.enum(['account_deleted']).optional() }),
   // API keys (org:<id> scope); the target is the key. Reads with a key are recorded at most once a minute.
   'apikey.created': z.strictObject({ keyId: apiKeyIdSchema, name: z.string().max(100), role: z.enum(['owner', 'admin', 'developer', 'viewer']), projectCount: z.number().int().min(0).optional() }),
   'apikey.revoked': z.strictObject({ keyId: apiKeyIdSchema }),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ForbiddenError, NotFoundError, UnauthenticatedError } from '../errors';
+import { KeyPrefix, Keys } from '../storage/keys';
 import type { Table } from '../storage/table';
 import { mintOrgScope, TenantKeys, type OrgScope } from './org-scope';
 import { roleAllows, RoleRank, Roles, type Permission, type Role } from './permissions';
@@ -88,4 +89,28 @@ export async function requireResources(table: Table, scope: OrgScope, params: Re
   if (serviceId !== undefined && !(await exists(keyOrUndefined(() => TenantKeys.service(scope, projectId, serviceId))))) {
     throw new NotFoundError('No such service.');
   }
+}
+
+/**
+ * The organizations a user belongs to, each with the proof to act on its membership: the user's
+ * index (gsi1, eventually consistent) lists candidates, and a consistent read of each membership
+ * confirms it. A membership is itself the proof that lets its organization's scope be minted here
+ * (used when a person deletes their account and leaves every organization).
+ */
+export async function membershipsOfUser(table: Table, userId: string): Promise<{ scope: OrgScope; membership: MembershipRecord }[]> {
+  const candidates: MembershipRecord[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await table.query({ schema: MembershipRecord, index: 'gsi1', partition: Keys.userPartition(userId), sortKeyPrefix: KeyPrefix.org, ...(cursor ? { cursor } : {}) });
+    candidates.push(...page.items);
+    cursor = page.cursor;
+  } while (cursor);
+  const confirmed = await Promise.all(
+    candidates.map(async (candidate) => {
+      const scope = mintOrgScope(candidate.orgId);
+      const membership = await table.get(TenantKeys.member(scope, userId), MembershipRecord, { consistent: true });
+      return membership ? { scope, membership } : undefined;
+    }),
+  );
+  return confirmed.filter((m) => m !== undefined);
 }
