@@ -6,6 +6,7 @@ import { routeTable } from '../functions/routes';
 import { capabilitiesOf, DomainCapabilities, type DomainCapabilityMap } from './capabilities';
 import { DomainFunction, type PlatformResources } from './constructs/domain-function';
 import { RampartRestApi } from './constructs/rest-api';
+import type { OperatorAlerts } from './constructs/operator-alerts';
 import { SigningKeyRotation } from './constructs/signing-key-rotation';
 import { RegionalWebAcl } from './constructs/web-acl';
 
@@ -22,6 +23,11 @@ export interface ApiStackProps extends StackProps, PlatformResources {
    * @default DomainCapabilities (lib/capabilities.ts)
    */
   readonly capabilities?: DomainCapabilityMap;
+  /**
+   * Where the alarm on the signing-key rotation's dead-letter queue goes.
+   * @default no alarm
+   */
+  readonly alerts?: OperatorAlerts;
   /**
    * How often the access-token signing key is rotated, in whole days (1 to 365).
    * @default DEFAULT_SIGNING_KEY_ROTATION_DAYS (30)
@@ -92,6 +98,7 @@ export class ApiStack extends Stack {
       platform,
       ...(props.signingKeyRotationDays === undefined ? {} : { rotationDays: props.signingKeyRotationDays }),
     });
+    props.alerts?.alarmOnDeadLetters(this.signingKeyRotation, 'DeadLettersAlarm', this.signingKeyRotation.deadLetterQueue, 'rotating the access-token signing key');
     // Operators rotate by hand by invoking this function (docs/identity.md, "Rotation").
     new CfnOutput(this, SIGNING_KEY_ROTATOR_OUTPUT, {
       description: 'The function that rotates the access-token signing key (aws lambda invoke --function-name <this>)',

@@ -9,6 +9,15 @@ import { DEFAULT_MAIL, MailContext, MailSender } from './mail-sender';
 import { assertSigningKeyRotationDays, DEFAULT_SIGNING_KEY_ROTATION_DAYS, SIGNING_KEY_ROTATION_CONTEXT } from './signing-key-rotation-days';
 import { assertStage, DEFAULT_STAGE } from './stage';
 
+/** The CDK context key of the address subscribed to operator alerts: `cdk deploy -c alertEmail=ops@example.org`. */
+export const ALERT_EMAIL_CONTEXT = 'alertEmail';
+
+function assertAlertEmail(value: unknown): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (typeof value !== 'string' || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value)) throw new Error(`Invalid ${ALERT_EMAIL_CONTEXT} "${String(value)}": give one email address`);
+  return value;
+}
+
 export interface RampartStacks {
   readonly stage: string;
   readonly data: DataStack;
@@ -48,6 +57,7 @@ export function buildApp(app: App, options: BuildOptions = {}): RampartStacks {
   const mail = MailSender.fromContext(app.node);
   const appUrl = assertAppUrl(String(app.node.tryGetContext(APP_URL_CONTEXT) ?? DEFAULT_APP_URL));
   const signingKeyRotationDays = assertSigningKeyRotationDays(app.node.tryGetContext(SIGNING_KEY_ROTATION_CONTEXT) ?? DEFAULT_SIGNING_KEY_ROTATION_DAYS);
+  const alertEmail = assertAlertEmail(app.node.tryGetContext(ALERT_EMAIL_CONTEXT));
   const stackName = (id: string) => `${stage}-${id}`;
 
   const data = new DataStack(app, StackIds.data, {
@@ -61,9 +71,11 @@ export function buildApp(app: App, options: BuildOptions = {}): RampartStacks {
     stage,
     table: data.table,
     rootKey: data.rootKey,
+    piiKey: data.piiKey,
     version,
     mail,
     appUrl,
+    ...(alertEmail ? { alertEmail } : {}),
   });
   const api = new ApiStack(app, StackIds.api, {
     stackName: stackName(StackIds.api),
@@ -77,6 +89,7 @@ export function buildApp(app: App, options: BuildOptions = {}): RampartStacks {
     mail,
     appUrl,
     signingKeyRotationDays,
+    alerts: events.alerts,
   });
   if (mail.isDefault) {
     Annotations.of(api).addWarningV2(

@@ -13,6 +13,8 @@ export interface EventsStackProps extends StackProps {
   readonly stage: string;
   readonly table: RampartTable;
   readonly rootKey: RootKey;
+  /** The PII key: every function is told it (`RAMPART_PII_KEY_ARN`); only capabilities grant its use. */
+  readonly piiKey: RootKey;
   readonly version: string;
   /** The SES identity and From address of outgoing mail. */
   readonly mail: MailSender;
@@ -39,7 +41,7 @@ export interface EventsStackProps extends StackProps {
    */
   readonly functionsDir?: string;
   /**
-   * An address subscribed to the operator alerts topic.
+   * An address subscribed to the operator alerts topic (context `alertEmail`).
    * @default none (subscribe to the `rampart-<stage>-alerts` topic after deploying)
    */
   readonly alertEmail?: string;
@@ -71,7 +73,7 @@ export class EventsStack extends Stack {
 
     this.alerts = new OperatorAlerts(this, 'Alerts', { topicName: `rampart-${props.stage}-alerts`, ...(props.alertEmail ? { email: props.alertEmail } : {}) });
 
-    const platform = { table: props.table, rootKey: props.rootKey, bus: this.bus, version: props.version, mail: props.mail, appUrl: props.appUrl };
+    const platform = { table: props.table, rootKey: props.rootKey, piiKey: props.piiKey, bus: this.bus, version: props.version, mail: props.mail, appUrl: props.appUrl };
     const byDomain = new Map<string, EventRule[]>();
     for (const rule of props.rules ?? EventRules) {
       byDomain.set(rule.consumer.domain, [...(byDomain.get(rule.consumer.domain) ?? []), rule]);

@@ -22,11 +22,10 @@ export interface PlatformResources {
   readonly rootKey: RootKey;
   /**
    * The PII key (`RAMPART_PII_KEY_ARN`): every function is told its ARN, and only capabilities
-   * listed in `PiiPurposes` get a grant on it, each for its own purposes.
-   * @default none: the function gets no `RAMPART_PII_KEY_ARN`, and the AWS platform refuses to
-   * start without it; every stack of the app passes it
+   * listed in `PiiPurposes` get a grant on it, each for its own purposes. Required: the AWS
+   * platform refuses to start without `RAMPART_PII_KEY_ARN`.
    */
-  readonly piiKey?: RootKey;
+  readonly piiKey: RootKey;
   readonly bus: events.IEventBus;
   /** The Rampart version the functions report (`RAMPART_VERSION`). */
   readonly version: string;
@@ -147,8 +146,8 @@ export class DomainFunction extends Construct {
     platform.rootKey.grantUnwrap(this.role, (props.capabilities ?? []).flatMap((c) => UnwrapPurposes[c] ?? []));
     // The PII key: wrap and unwrap for the capabilities' own purposes only, nothing for anyone else.
     const piiPurposes = (props.capabilities ?? []).flatMap((c) => PiiPurposes[c] ?? []);
-    platform.piiKey?.grantWrap(this.role, piiPurposes);
-    platform.piiKey?.grantUnwrap(this.role, piiPurposes);
+    platform.piiKey.grantWrap(this.role, piiPurposes);
+    platform.piiKey.grantUnwrap(this.role, piiPurposes);
     iam.Grant.addToPrincipal({ grantee: this.role, actions: [...EventsActions.publish], resourceArns: [platform.bus.eventBusArn] });
     if (props.capabilities?.includes('sendMail')) platform.mail.grantSendMail(this.role);
 
@@ -168,7 +167,7 @@ export class DomainFunction extends Construct {
       environment: {
         [PlatformEnv.tableName]: platform.table.table.tableName,
         [PlatformEnv.rootKeyArn]: platform.rootKey.keyArn,
-        ...(platform.piiKey ? { [PlatformEnv.piiKeyArn]: platform.piiKey.keyArn } : {}),
+        [PlatformEnv.piiKeyArn]: platform.piiKey.keyArn,
         [PlatformEnv.eventBusName]: platform.bus.eventBusName,
         [PlatformEnv.version]: platform.version,
         [PlatformEnv.mailFrom]: platform.mail.from,

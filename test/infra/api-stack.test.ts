@@ -151,7 +151,7 @@ describe('ApiStack', () => {
       }
     });
 
-    it('lets only identity and the deploy consumer unwrap: identity its own secrets, only deploy organization keys (org-key-permissions.test.ts)', () => {
+    it('lets only identity and the deploy consumer unwrap: identity its signing keys, only deploy organization keys (org-key-permissions.test.ts)', () => {
       for (const { id, t, props } of lambdaFunctions()) {
         const unwrap = statementsOfRole(t, referencedLogicalId(props.Role)!).filter(
           (s) => s.Effect === 'Allow' && JSON.stringify(s.Resource).includes('RootKey') && actionsOf(s).includes('kms:Decrypt'),
@@ -166,7 +166,8 @@ describe('ApiStack', () => {
         }
         expect(unwrap, id).toHaveLength(1);
         expect(actionsOf(unwrap[0]!)).toEqual(['kms:Decrypt']);
-        expect(unwrap[0]!.Condition).toEqual({ StringEquals: { 'kms:EncryptionContext:purpose': [KeyPurposes.accessTokenSigningKey, KeyPurposes.totpSecret] } });
+        // TOTP secrets are sealed under each user's PII data key now (pii-key.test.ts), not the root key.
+        expect(unwrap[0]!.Condition).toEqual({ StringEquals: { 'kms:EncryptionContext:purpose': [KeyPurposes.accessTokenSigningKey] } });
         expect(JSON.stringify(unwrap[0]!.Condition)).not.toContain(KeyPurposes.orgKey);
       }
     });

@@ -131,7 +131,7 @@ describe('bundle of a function with a native module (@node-rs/argon2)', () => {
     const hashing = new DomainFunction(stack, 'HashingFunction', {
       domain: 'hashing',
       kind: 'handler',
-      platform: { table: data.table, rootKey: data.rootKey, bus, version: '0.0.0-test', mail: new MailSender(DEFAULT_MAIL), appUrl: DEFAULT_APP_URL },
+      platform: { table: data.table, rootKey: data.rootKey, piiKey: data.piiKey, bus, version: '0.0.0-test', mail: new MailSender(DEFAULT_MAIL), appUrl: DEFAULT_APP_URL },
       functionsDir: FIXTURE_FUNCTIONS,
       nativeModules: DomainNativeModules.identity,
     });

@@ -71,8 +71,8 @@ describe('DataStack', () => {
           expect(key.DeletionPolicy).toBe('Retain');
         }
       }
-      // The table's key, the root key and the PII key.
-      expect(keys).toBe(3);
+      // The table's key, the root key, the PII key and the operator alerts topic's key.
+      expect(keys).toBe(4);
     });
 
     it('names the root key with a stage alias that survives the stack', () => {

@@ -186,6 +186,7 @@ describe('mail wiring', () => {
             stage: 'test',
             table: data.table,
             rootKey: data.rootKey,
+            piiKey: data.piiKey,
             version: '0.0.0-test',
             mail,
             appUrl: DEFAULT_APP_URL,

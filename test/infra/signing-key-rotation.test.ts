@@ -4,7 +4,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { KeyPrefix } from '../../functions/kernel/storage/keys';
 import { SIGNING_KEY_ROTATOR_OUTPUT } from '../../lib/api-stack';
-import { createRampartApp } from '../../lib/app';
+import { ALERT_EMAIL_CONTEXT, createRampartApp } from '../../lib/app';
 import { DynamoDbActions, EventsActions, KmsActions, LogsActions, XRayActions } from '../../lib/iam-actions';
 import { SIGNING_KEY_ROTATION_CONTEXT } from '../../lib/signing-key-rotation-days';
 import { actionsOf, type PolicyStatementJson, resourcesOfStatement, SKIP_BUNDLING, statementsOfRole, WITHOUT_CHECKS } from './support/templates';
@@ -143,6 +143,17 @@ describe('SigningKeyRotation', () => {
       });
     });
 
+    it('raises an alarm on the operator alerts topic as soon as the dead-letter queue holds a message', () => {
+      const topicExport = JSON.stringify(template.toJSON()).match(/RampartEvents:ExportsOutputRefAlertsTopic[A-Za-z0-9]+/);
+      expect(topicExport).not.toBeNull();
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [ids.queue, 'QueueName'] } }],
+        Threshold: 1,
+        AlarmActions: [{ 'Fn::ImportValue': Match.stringLikeRegexp('AlertsTopic') }],
+      });
+    });
+
     it('passes the AwsSolutions checks with no acknowledgement beyond the X-Ray one of every function', () => {
       const rotation = built.api.signingKeyRotation;
       expect(new AwsSolutionsChecks().validateScope(rotation).violations).toEqual([]);
@@ -151,6 +162,18 @@ describe('SigningKeyRotation', () => {
         .flatMap((c) => c.node.metadata.filter((e) => e.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY))
         .flatMap((e) => Object.keys(e.data as Record<string, string>).map((k) => k.replace(/^annotation::/i, '')));
       expect(acknowledged).toEqual(['AwsSolutions-IAM5[Resource::*]']);
+    });
+  });
+
+  describe(`the ${ALERT_EMAIL_CONTEXT} context`, () => {
+    it('subscribes the address to the operator alerts topic', () => {
+      const template = Template.fromStack(build({ [ALERT_EMAIL_CONTEXT]: 'ops@acme.test' }).events);
+      template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@acme.test' });
+      Template.fromStack(build().events).resourceCountIs('AWS::SNS::Subscription', 0);
+    });
+
+    it.each(['not-an-address', 'a@b', 42, 'two@acme.test three@acme.test'])('refuses %j at synth, naming the context', (email) => {
+      expect(() => build({ [ALERT_EMAIL_CONTEXT]: email })).toThrow(new RegExp(`Invalid ${ALERT_EMAIL_CONTEXT}`));
     });
   });
 
