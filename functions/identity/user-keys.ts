@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ConflictError } from '../kernel/errors';
 import { openSealed, seal, SealedValueError, type RecordIdentity } from '../kernel/keys/aead';
+import { cacheKeyOf, DataKeyCache, type DataKeyCacheOptions } from '../kernel/keys/data-key-cache';
 import type { EncryptionContext, KeyProvider } from '../kernel/keys/key-provider';
 import { KeyPurposes } from '../kernel/keys/purposes';
 import { Keys } from '../kernel/storage/keys';
@@ -89,63 +89,33 @@ export async function createUserKey(piiKeys: KeyProvider, userId: string, now: D
 /** The write that deletes a user's data key: the crypto-shred of everything it sealed. */
 export const shredUserKeyWrite = (userId: string): TransactWrite => Writes.delete(Keys.userDataKey(userId), Conditions.exists, () => new UserDataUnavailableError());
 
-export interface UserKeyRingOptions {
-  /** Bound on unwrapped keys held per instance. @default 1000 */
-  readonly maxEntries?: number;
-  /** How long an unwrapped key is kept. @default 5 minutes */
-  readonly ttlMs?: number;
-  readonly now?: () => number;
-}
-
 /**
- * Opens users' data keys, keeping unwrapped ones per instance in a bounded LRU with a TTL, so that
- * steady-state reads of personal data cost no KMS call. The wrapped key is read from the table on
- * every open (one consistent GetItem) and the cache is keyed by it: once the item is deleted, no
- * instance opens that user's data again, whatever it holds in memory.
+ * Opens users' data keys, keeping unwrapped ones per instance (`DataKeyCache`: bounded LRU with a
+ * TTL), so that steady-state reads of personal data cost no KMS call. The wrapped key is read from
+ * the table on every open (one consistent GetItem) and the cache is keyed by it: once the item is
+ * deleted, no instance opens that user's data again, whatever it holds in memory.
  */
 export class UserKeyRing {
   readonly #table: Table;
   readonly #piiKeys: KeyProvider;
-  readonly #max: number;
-  readonly #ttlMs: number;
-  readonly #now: () => number;
-  readonly #cache = new Map<string, { material: Promise<Uint8Array>; until: number }>();
+  readonly #cache: DataKeyCache;
 
-  constructor(table: Table, piiKeys: KeyProvider, options: UserKeyRingOptions = {}) {
+  constructor(table: Table, piiKeys: KeyProvider, options: DataKeyCacheOptions = {}) {
     this.#table = table;
     this.#piiKeys = piiKeys;
-    this.#max = options.maxEntries ?? 1000;
-    this.#ttlMs = options.ttlMs ?? 5 * 60_000;
-    this.#now = options.now ?? (() => Date.now());
+    this.#cache = new DataKeyCache(options);
   }
 
   /** The user's data key. @throws UserDataUnavailableError when it no longer exists. */
   async open(userId: string): Promise<UserKey> {
     const record = await this.#table.get(Keys.userDataKey(userId), UserDataKeyRecord, { consistent: true });
     if (!record || record.userId !== userId) throw new UserDataUnavailableError();
-    const cacheKey = `${userId}/${createHash('sha256').update(record.wrapped).digest('base64url')}`;
-    const hit = this.#cache.get(cacheKey);
-    if (hit && hit.until > this.#now()) {
-      this.#cache.delete(cacheKey);
-      this.#cache.set(cacheKey, hit); // most recently used last
-      return new UserKey(userId, await hit.material);
-    }
-    if (hit) this.#cache.delete(cacheKey);
-    const material = this.#unwrap(record);
-    this.#cache.set(cacheKey, { material, until: this.#now() + this.#ttlMs });
-    material.catch(() => this.#cache.delete(cacheKey));
-    // Evicted keys are only dropped, not zeroed: a caller may still be using one.
-    while (this.#cache.size > this.#max) this.#cache.delete(this.#cache.keys().next().value!);
-    return new UserKey(userId, await material);
+    return new UserKey(userId, await this.#cache.get(cacheKeyOf(userId, record.wrapped), () => this.#unwrap(record)));
   }
 
   /** Drops and zeroes what this instance holds of a user's key (after the account is deleted). */
   forget(userId: string): void {
-    for (const [cacheKey, entry] of this.#cache) {
-      if (!cacheKey.startsWith(`${userId}/`)) continue;
-      this.#cache.delete(cacheKey);
-      entry.material.then((m) => m.fill(0)).catch(() => undefined);
-    }
+    this.#cache.forget(`${userId}/`);
   }
 
   get size(): number {
