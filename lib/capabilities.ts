@@ -6,7 +6,7 @@ import { KeyPurposes } from '../functions/kernel/keys/purposes';
  * bus, its logs and traces). A capability is granted to a domain's API function and its event
  * consumer alike; a domain not listed gets none.
  */
-export const Capabilities = ['sendMail', 'openIdentitySecrets', 'openOrgKeys', 'openUserPii'] as const;
+export const Capabilities = ['sendMail', 'openIdentitySecrets', 'openOrgKeys', 'openUserPii', 'openInvitationPii'] as const;
 export type Capability = (typeof Capabilities)[number];
 
 /**
@@ -26,6 +26,9 @@ export type DomainCapabilityMap = Readonly<Partial<Record<Domain | BackgroundDom
 export const DomainCapabilities: DomainCapabilityMap = {
   // Identity signs tokens (root key: signing keys only) and holds people's data (PII key: user keys only).
   identity: ['sendMail', 'openIdentitySecrets', 'openUserPii'],
+  // Organizations seal an invitee's address under the invitation's own data key (PII key), and
+  // open it to list pending invitations: that purpose only.
+  orgs: ['openInvitationPii'],
   // The deploy path: the only code that opens environment values, so the only holder of org keys.
   deploy: ['openOrgKeys'],
 };
@@ -43,6 +46,7 @@ export const UnwrapPurposes: Readonly<Partial<Record<Capability, readonly string
  */
 export const PiiPurposes: Readonly<Partial<Record<Capability, readonly string[]>>> = {
   openUserPii: [KeyPurposes.userPii],
+  openInvitationPii: [KeyPurposes.invitationPii],
 };
 
 /** The capabilities of a domain's functions (none for a domain the map does not name). */

@@ -25,10 +25,19 @@ import {
 import { apiKeyImplementations } from './api-key-handlers';
 import { orgKeyImplementations } from './org-key-handlers';
 import * as routes from './routes';
-import { createInvitation, findInvitationByToken, getInvitation, invitationView, listInvitations, removeInvitationWrites } from './invitations';
+import {
+  createInvitation,
+  findInvitationByToken,
+  getInvitation,
+  invitationEmailHash,
+  invitationView,
+  listInvitations,
+  openInvitationEmail,
+  removeInvitationWrites,
+} from './invitations';
 import { Keys } from '../kernel/storage/keys';
 import { InvalidTokenError } from '../kernel/errors';
-import { accountActiveCheck, emailLookupHash, verifiedEmailHashOf } from '../kernel/auth/accounts';
+import { accountActiveCheck, verifiedEmailHashOf } from '../kernel/auth/accounts';
 
 const invitationMail = (to: string, orgName: string, role: string, appUrl: string, token: string) => ({
   to,
@@ -164,23 +173,24 @@ export const handler = createApiHandler({
       const org = await getOrg(ctx.platform.table, scope);
       if (!org) throw new NotFoundError('No such organization.');
       const invitedBy = ctx.principal.type === 'user' ? ctx.principal.userId : ctx.principal.keyId;
-      const { record, token, writes } = createInvitation(scope, body.email, body.role, invitedBy, new Date());
+      const { record, token, writes } = await createInvitation(ctx.platform.piiKeys, scope, body.email, body.role, invitedBy, new Date());
       await ctx.platform.audit.commit(
         { scope: `org:${scope.orgId}`, actor: actorOf(ctx), action: 'invitation.created', target: { type: 'invitation', id: record.invitationId }, metadata: { invitationId: record.invitationId, role: record.role } },
         writes,
       );
       try {
-        await ctx.platform.mailer.send(invitationMail(record.email, org.name, record.role, ctx.platform.appUrl, token));
+        await ctx.platform.mailer.send(invitationMail(body.email, org.name, record.role, ctx.platform.appUrl, token));
       } catch (error) {
         ctx.logger.error('Could not send the invitation mail', { error });
       }
-      return { body: invitationView(record) };
+      return { body: invitationView(record, body.email) };
     }),
 
     implement(routes.listInvitations, async (_input, ctx) => {
       const now = Date.now() / 1000;
       const pending = (await listInvitations(ctx.platform.table, ctx.org.scope)).filter((i) => i.expiresAt > now);
-      return { body: { invitations: pending.map(invitationView) } };
+      const invitations = await Promise.all(pending.map(async (i) => invitationView(i, await openInvitationEmail(ctx.platform.piiKeys, i))));
+      return { body: { invitations } };
     }),
 
     implement(routes.revokeInvitation, async ({ params }, ctx) => {
@@ -203,7 +213,7 @@ export const handler = createApiHandler({
       // The link alone is not enough: the signed-in account must have proved it owns the address
       // (compared by lookup hash: accounts keep their address sealed).
       const accountEmailHash = await verifiedEmailHashOf(table, userId);
-      if (accountEmailHash === undefined || accountEmailHash !== emailLookupHash(invitation.email)) {
+      if (accountEmailHash === undefined || accountEmailHash !== invitationEmailHash(invitation)) {
         throw new ForbiddenError('This invitation is for another email address; sign in with the invited, verified address.');
       }
       if (await getMembership(table, scope, userId)) throw new ConflictError('You are already a member of this organization.');

@@ -1,18 +1,35 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { emailLookupHash } from '../kernel/auth/accounts';
 import { mintOrgScope, orgPartition, TenantKeys, type OrgScope } from '../kernel/auth/org-scope';
 import { Roles, type Role } from '../kernel/auth/permissions';
+import { openSealed, seal, SealedValueError, type SealingKey } from '../kernel/keys/aead';
+import { cacheKeyOf, DataKeyCache } from '../kernel/keys/data-key-cache';
+import type { EncryptionContext, KeyProvider } from '../kernel/keys/key-provider';
+import { KeyPurposes } from '../kernel/keys/purposes';
 import { Keys } from '../kernel/storage/keys';
 import { Conditions, Writes, type Table, type TransactWrite } from '../kernel/storage/table';
 
 /** Invitations last a week; the link's token is 256 random bits, stored only as its SHA-256. */
 export const INVITATION_LIFETIME_SECONDS = 7 * 24 * 3600;
 
-/** A pending invitation, at `ORG#<orgId>` / `INVITE#<invitationId>`. */
+/**
+ * A pending invitation, at `ORG#<orgId>` / `INVITE#<invitationId>`. The invitee's address is
+ * personal data: it is sealed under a data key of the invitation's own (PII key, context
+ * `{purpose: invitation-pii, org, invitation}`), wrapped on the item, so deleting the invitation
+ * (accepted, revoked, expired, or with its organization) shreds the address with it.
+ */
 export const InvitationRecord = z.object({
   invitationId: z.string(),
   orgId: z.string(),
-  email: z.string(),
+  /** `emailLookupHash` of the address: acceptance compares it with the invitee's. */
+  emailHash: z.string().optional(),
+  /** The address, sealed under the invitation's data key. */
+  sealedEmail: z.string().optional(),
+  /** The invitation's data key, wrapped by the PII key. */
+  dataKey: z.object({ wrapped: z.string(), rootKeyId: z.string() }).optional(),
+  /** The address in the clear: invitations stored before addresses were sealed (gone within 7 days). */
+  email: z.string().optional(),
   role: z.enum(Roles),
   invitedBy: z.string(),
   createdAt: z.string(),
@@ -24,9 +41,10 @@ export type InvitationRecord = z.output<typeof InvitationRecord>;
 const InvitationToken = z.object({ orgId: z.string(), invitationId: z.string() });
 
 export const InvitationView = z.object({ invitationId: z.string(), email: z.string(), role: z.enum(Roles), invitedBy: z.string(), createdAt: z.string(), expiresAt: z.string() });
-export const invitationView = (i: InvitationRecord): z.output<typeof InvitationView> => ({
+/** What the organization sees of a pending invitation; `email` is the address opened (or just given). */
+export const invitationView = (i: InvitationRecord, email: string): z.output<typeof InvitationView> => ({
   invitationId: i.invitationId,
-  email: i.email,
+  email,
   role: i.role,
   invitedBy: i.invitedBy,
   createdAt: i.createdAt,
@@ -35,12 +53,41 @@ export const invitationView = (i: InvitationRecord): z.output<typeof InvitationV
 
 const tokenHash = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
 
-/** A new invitation: its record, the lookup of its token, and the token to mail (once). */
-export function createInvitation(scope: OrgScope, email: string, role: Role, invitedBy: string, now: Date) {
+export const invitationKeyContext = (orgId: string, invitationId: string): EncryptionContext => ({ purpose: KeyPurposes.invitationPii, org: orgId, invitation: invitationId });
+
+const emailIdentity = (orgId: string, invitationId: string) => ({ kind: 'invitation-pii', org: orgId, invitation: invitationId, field: 'email' });
+const sealingKey = (orgId: string, invitationId: string, material: Uint8Array): SealingKey => ({ ref: `invitation:${orgId}:${invitationId}:pii`, material });
+
+/** The lookup hash of the invited address (also for invitations from before sealing). */
+export const invitationEmailHash = (i: InvitationRecord): string | undefined => i.emailHash ?? (i.email === undefined ? undefined : emailLookupHash(i.email));
+
+/**
+ * A new invitation: its record (the address sealed under a fresh data key from the PII key), the
+ * lookup of its token, and the token to mail (once).
+ */
+export async function createInvitation(piiKeys: KeyProvider, scope: OrgScope, email: string, role: Role, invitedBy: string, now: Date) {
   const invitationId = `inv_${randomBytes(16).toString('hex')}`;
   const token = randomBytes(32).toString('base64url');
   const expiresAt = Math.floor(now.getTime() / 1000) + INVITATION_LIFETIME_SECONDS;
-  const record: InvitationRecord = { invitationId, orgId: scope.orgId, email, role, invitedBy, createdAt: now.toISOString(), expiresAt, tokenHash: tokenHash(token) };
+  const dataKey = await piiKeys.generateDataKey(invitationKeyContext(scope.orgId, invitationId));
+  let sealedEmail: string;
+  try {
+    sealedEmail = seal(email, emailIdentity(scope.orgId, invitationId), sealingKey(scope.orgId, invitationId, dataKey.plaintext));
+  } finally {
+    dataKey.plaintext.fill(0);
+  }
+  const record: InvitationRecord = {
+    invitationId,
+    orgId: scope.orgId,
+    emailHash: emailLookupHash(email),
+    sealedEmail,
+    dataKey: { wrapped: Buffer.from(dataKey.wrapped).toString('base64'), rootKeyId: dataKey.rootKeyId },
+    role,
+    invitedBy,
+    createdAt: now.toISOString(),
+    expiresAt,
+    tokenHash: tokenHash(token),
+  };
   const writes: TransactWrite[] = [
     Writes.put({ ...TenantKeys.invitation(scope, invitationId), ...record }, Conditions.notExists),
     Writes.put({ ...Keys.invitationToken(record.tokenHash), orgId: scope.orgId, invitationId, expiresAt }, Conditions.notExists),
@@ -82,4 +129,28 @@ export async function findInvitationByToken(table: Table, token: string): Promis
   const scope = mintOrgScope(lookup.orgId);
   const invitation = await getInvitation(table, scope, lookup.invitationId);
   return invitation && invitation.tokenHash === tokenHash(token) ? { scope, invitation } : undefined;
+}
+
+const caches = new WeakMap<KeyProvider, DataKeyCache>();
+const cacheFor = (piiKeys: KeyProvider): DataKeyCache => {
+  let cache = caches.get(piiKeys);
+  if (!cache) caches.set(piiKeys, (cache = new DataKeyCache()));
+  return cache;
+};
+
+/**
+ * The invited address, opened with the invitation's data key (one KMS Decrypt per invitation and
+ * instance, then cached). @throws SealedValueError or KeyUnwrapError when the item was tampered with.
+ */
+export async function openInvitationEmail(piiKeys: KeyProvider, i: InvitationRecord): Promise<string> {
+  if (!i.sealedEmail || !i.dataKey) {
+    if (i.email === undefined) throw new SealedValueError('The invitation holds no address.');
+    return i.email;
+  }
+  const { wrapped, rootKeyId } = i.dataKey;
+  if (rootKeyId !== piiKeys.rootKeyId) throw new SealedValueError('Wrapped under another PII key.');
+  const material = await cacheFor(piiKeys).get(cacheKeyOf(`${i.orgId}:${i.invitationId}`, wrapped), () =>
+    piiKeys.decryptDataKey(Buffer.from(wrapped, 'base64'), invitationKeyContext(i.orgId, i.invitationId)),
+  );
+  return openSealed(i.sealedEmail, emailIdentity(i.orgId, i.invitationId), sealingKey(i.orgId, i.invitationId, material)).toString('utf8');
 }

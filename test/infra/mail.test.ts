@@ -164,7 +164,7 @@ describe('mail wiring', () => {
 
   describe('capabilities', () => {
     it('lets only the identity domain send mail and unwrap identity secrets (a change here is a reviewed permission change)', () => {
-      expect(DomainCapabilities).toEqual({ identity: ['sendMail', 'openIdentitySecrets', 'openUserPii'], deploy: ['openOrgKeys'] });
+      expect(DomainCapabilities).toEqual({ identity: ['sendMail', 'openIdentitySecrets', 'openUserPii'], orgs: ['openInvitationPii'], deploy: ['openOrgKeys'] });
     });
 
     it('gives a domain the map does not name no capability, whatever its name', () => {

@@ -11,7 +11,8 @@ type Built = ReturnType<typeof createRampartApp>;
 
 /**
  * The PII key: a second customer-managed key whose data keys seal people's personal data. The
- * promise is narrow: only the identity API function may use it, only for user data keys.
+ * promise is narrow: the identity API function may use it for user data keys, the orgs API
+ * function for invitation data keys, and nobody else for anything.
  */
 describe('PII key', () => {
   let built: Built;
@@ -35,6 +36,15 @@ describe('PII key', () => {
   const onRootKey = (s: PolicyStatementJson) => JSON.stringify(s.Resource ?? null).includes(`GetAtt${rootKeyId}Arn`);
   const roleStatements = (fn: (typeof functions)[number]) => statementsOfRole(fn.t, referencedLogicalId(fn.props.Role)!);
   const isIdentityApiFunction = (id: string) => id.startsWith('identityFunction');
+  const isOrgsApiFunction = (id: string) => id.startsWith('orgsFunction');
+  /** The two statements a role holds on the PII key for one purpose: wrap and unwrap. */
+  const wrapAndUnwrap = (purpose: string) => {
+    const condition = { StringEquals: { 'kms:EncryptionContext:purpose': [purpose] } };
+    return [
+      expect.objectContaining({ Effect: 'Allow', Action: [...KmsActions.wrap], Condition: condition }),
+      expect.objectContaining({ Effect: 'Allow', Action: KmsActions.unwrap[0], Condition: condition }),
+    ];
+  };
 
   describe('the key', () => {
     it('is a customer-managed key of its own, rotated yearly and retained', () => {
@@ -66,27 +76,28 @@ describe('PII key', () => {
     it('lets the identity API function wrap and unwrap under it, only for user data keys', () => {
       const identity = functions.filter((f) => isIdentityApiFunction(f.id));
       expect(identity).toHaveLength(1);
-      const statements = roleStatements(identity[0]!).filter(onPiiKey);
-      const purpose = { StringEquals: { 'kms:EncryptionContext:purpose': [KeyPurposes.userPii] } };
-      expect(statements).toEqual([
-        expect.objectContaining({ Effect: 'Allow', Action: [...KmsActions.wrap], Condition: purpose }),
-        expect.objectContaining({ Effect: 'Allow', Action: KmsActions.unwrap[0], Condition: purpose }),
-      ]);
+      expect(roleStatements(identity[0]!).filter(onPiiKey)).toEqual(wrapAndUnwrap(KeyPurposes.userPii));
+    });
+
+    it('lets the orgs API function wrap and unwrap under it, only for invitation data keys', () => {
+      const orgs = functions.filter((f) => isOrgsApiFunction(f.id));
+      expect(orgs).toHaveLength(1);
+      expect(roleStatements(orgs[0]!).filter(onPiiKey)).toEqual(wrapAndUnwrap(KeyPurposes.invitationPii));
     });
 
     it('gives every other role no statement on it at all: other domains, the signing-key rotator, event consumers', () => {
-      const others = functions.filter((f) => !isIdentityApiFunction(f.id));
+      const others = functions.filter((f) => !isIdentityApiFunction(f.id) && !isOrgsApiFunction(f.id));
       expect(others.map((f) => f.id).some((id) => id.includes('SigningKeyRotation'))).toBe(true);
       for (const fn of others) expect(roleStatements(fn).filter(onPiiKey), fn.id).toEqual([]);
     });
 
-    it('grants nothing on it without a purpose condition, and no user data key purpose on the root key', () => {
+    it('grants nothing on it without a purpose condition, and no PII purpose on the root key', () => {
       for (const fn of functions) {
         for (const statement of roleStatements(fn).filter(onPiiKey)) {
           expect(Object.keys(statement.Condition?.StringEquals ?? {}), fn.id).toEqual(['kms:EncryptionContext:purpose']);
           expect(actionsOf(statement).every((a) => [...KmsActions.wrap, ...KmsActions.unwrap].includes(a as never)), fn.id).toBe(true);
         }
-        expect(JSON.stringify(roleStatements(fn).filter(onRootKey)), fn.id).not.toContain(KeyPurposes.userPii);
+        expect(JSON.stringify(roleStatements(fn).filter(onRootKey)), fn.id).not.toMatch(/user-pii|invitation-pii/);
       }
     });
 
@@ -96,8 +107,8 @@ describe('PII key', () => {
       expect(unwrap.map((s) => s.Condition)).toEqual([{ StringEquals: { 'kms:EncryptionContext:purpose': [KeyPurposes.accessTokenSigningKey] } }]);
     });
 
-    it('maps only user data keys to a capability (a new PII purpose is a reviewed permission change)', () => {
-      expect(PiiPurposes).toEqual({ openUserPii: [KeyPurposes.userPii] });
+    it('maps only user and invitation data keys to capabilities (a new PII purpose is a reviewed permission change)', () => {
+      expect(PiiPurposes).toEqual({ openUserPii: [KeyPurposes.userPii], openInvitationPii: [KeyPurposes.invitationPii] });
     });
   });
 });

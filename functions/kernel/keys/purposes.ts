@@ -18,5 +18,10 @@ export const KeyPurposes = {
    * secret and session client details; deleting it shreds them (identity).
    */
   userPii: 'user-pii',
+  /**
+   * An invitation's data key (PII key, context `{purpose, org, invitation}`): it seals the invitee's
+   * address; deleting the invitation shreds it (orgs).
+   */
+  invitationPii: 'invitation-pii',
 } as const;
 export type KeyPurpose = (typeof KeyPurposes)[keyof typeof KeyPurposes];
