@@ -32,7 +32,11 @@ export function localPlatform(options: LocalPlatformOptions): Platform & { event
     clientConfig: { endpoint: options.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS },
   });
   const events = options.events ?? new LocalEventBus();
-  const tokens = new AccessTokens(new SigningKeyStore(table, options.keys));
+  const audit = new AuditTrail({
+    table,
+    onRecorded: announceAuditRecords(events, (error) => console.error('local platform: could not publish audit.recorded', error)),
+  });
+  const tokens = new AccessTokens(new SigningKeyStore(table, options.keys, undefined, { audit }));
   return {
     version: options.version,
     table,
@@ -43,9 +47,6 @@ export function localPlatform(options: LocalPlatformOptions): Platform & { event
     tokens,
     appUrl: options.appUrl,
     authenticate: createAuthenticator({ table, tokens }),
-    audit: new AuditTrail({
-      table,
-      onRecorded: announceAuditRecords(events, (error) => console.error('local platform: could not publish audit.recorded', error)),
-    }),
+    audit,
   };
 }

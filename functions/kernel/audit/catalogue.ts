@@ -86,6 +86,7 @@ export const AuditActions = {
   // Platform scope.
   'platform.audit_verified': z.strictObject({ scope: z.string().max(200), ok: z.boolean(), checked: z.number().int().min(0) }),
   'platform.signing_key_rotated': z.strictObject({ kid: signingKeyIdSchema, previousKid: signingKeyIdSchema.optional() }),
+  'platform.signing_key_created': z.strictObject({ kid: signingKeyIdSchema }),
 } as const;
 
 export type AuditAction = keyof typeof AuditActions;

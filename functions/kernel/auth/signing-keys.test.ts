@@ -11,7 +11,7 @@ import { SealedValueError } from '../keys/aead';
 import { openEnvelope } from '../keys/envelope';
 import { KeyUnwrapError } from '../keys/key-provider';
 import { Table, type ItemKey } from '../storage/table';
-import { RETIRED_KEY_GRACE_SECONDS, SigningKeyStore, type SigningKey } from './signing-keys';
+import { BOOTSTRAP_ACTOR, RETIRED_KEY_GRACE_SECONDS, SigningKeyStore, type SigningKey } from './signing-keys';
 
 // Every test here works on a table of its own: signing keys live in one global partition.
 
@@ -234,6 +234,25 @@ describe('SigningKeyStore', () => {
 
       expect((await store.activeKey()).kid).toBe(kid);
       expect((await store.publicKeys()).map((k) => k.kid)).toEqual([kid]);
+    });
+  });
+
+  describe('the first key, with an audit trail', () => {
+    it('records platform.signing_key_created once, in the transaction that installs it, even when callers race', async () => {
+      const { table, keys } = await isolatedSigningKeys();
+      const trail = new AuditTrail({ table });
+      const stores = Array.from({ length: 5 }, () => new SigningKeyStore(table, keys, undefined, { audit: trail }));
+
+      const kids = await Promise.all(stores.map(async (s) => (await s.activeKey()).kid));
+
+      expect(new Set(kids).size).toBe(1);
+      const records = await rawPlatformAuditRecords(table);
+      expect(records).toHaveLength(1);
+      expect(records[0]).toMatchObject({ actor: BOOTSTRAP_ACTOR, action: 'platform.signing_key_created', target: { type: 'signing_key', id: kids[0] }, metadata: { kid: kids[0] } });
+      expect(await verifyAuditChain(table, 'platform')).toMatchObject({ ok: true, checked: 1 });
+      // Only the first key: using it again records nothing more.
+      await stores[0]!.activeKey();
+      expect(await rawPlatformAuditRecords(table)).toHaveLength(1);
     });
   });
 

@@ -82,12 +82,32 @@ async function generateStoredKey(keys: KeyProvider, now: Date): Promise<StoredKe
   return { kid, publicJwk: { kty, crv, x }, sealedPrivateKey, createdAt: now.toISOString() };
 }
 
+/** Who made the very first signing key (on first use, not on a schedule). */
+export const BOOTSTRAP_ACTOR: AuditActor = { type: 'system', id: 'signing-key-bootstrap' };
+
 export class SigningKeyStore {
+  /**
+   * @param options.audit records the creation of the very first key (`platform.signing_key_created`)
+   *   in the platform chain, in the transaction that installs it; rotations are recorded by `rotate`.
+   */
   constructor(
     private readonly table: Table,
     private readonly keys: KeyProvider,
     private readonly now: () => Date = () => new Date(),
+    private readonly options: { readonly audit?: AuditTrail } = {},
   ) {}
+
+  /** Installs the first key, audited when the store was given a trail. */
+  async #installFirst(): Promise<void> {
+    const trail = this.options.audit;
+    await this.#install(
+      0,
+      [],
+      trail &&
+        ((writes, kid) =>
+          trail.commit({ scope: 'platform', actor: BOOTSTRAP_ACTOR, action: 'platform.signing_key_created', target: { type: 'signing_key', id: kid }, metadata: { kid } }, writes)),
+    );
+  }
 
   /** Every key whose tokens may still be valid: the active one and retired ones within their grace. */
   async publicKeys(): Promise<PublicKey[]> {
@@ -102,14 +122,14 @@ export class SigningKeyStore {
 
   /** Makes sure a signing key exists (without opening it). */
   async ensureKey(): Promise<void> {
-    if (!(await this.table.get(Keys.activeSigningKey(), ActivePointer))) await this.#install(0);
+    if (!(await this.table.get(Keys.activeSigningKey(), ActivePointer))) await this.#installFirst();
   }
 
   /** The key that signs now; created on first use (the first writer wins a race). */
   async activeKey(): Promise<SigningKey> {
     let pointer = await this.table.get(Keys.activeSigningKey(), ActivePointer);
     if (!pointer) {
-      await this.#install(0);
+      await this.#installFirst();
       pointer = await this.table.get(Keys.activeSigningKey(), ActivePointer);
       if (!pointer) throw new Error('signing key pointer missing after creation');
     }

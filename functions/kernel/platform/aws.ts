@@ -34,7 +34,11 @@ export function awsPlatform(logger: Logger, env: NodeJS.ProcessEnv = process.env
   const table = new Table({ tableName: required(env, PlatformEnv.tableName) });
   const events = new EventBridgePublisher({ busName: required(env, PlatformEnv.eventBusName) });
   const keys = new KmsKeyProvider({ keyArn: required(env, PlatformEnv.rootKeyArn) });
-  const tokens = new AccessTokens(new SigningKeyStore(table, keys));
+  const audit = new AuditTrail({
+    table,
+    onRecorded: announceAuditRecords(events, (error) => logger.error('Could not publish audit.recorded', { error })),
+  });
+  const tokens = new AccessTokens(new SigningKeyStore(table, keys, undefined, { audit }));
   return {
     version: required(env, PlatformEnv.version),
     table,
@@ -45,9 +49,6 @@ export function awsPlatform(logger: Logger, env: NodeJS.ProcessEnv = process.env
     tokens,
     appUrl: required(env, PlatformEnv.appUrl),
     authenticate: createAuthenticator({ table, tokens }),
-    audit: new AuditTrail({
-      table,
-      onRecorded: announceAuditRecords(events, (error) => logger.error('Could not publish audit.recorded', { error })),
-    }),
+    audit,
   };
 }
