@@ -6,11 +6,6 @@
 export const KeyPurposes = {
   /** Private keys that sign access tokens (identity; root key). */
   accessTokenSigningKey: 'access-token-signing-key',
-  /**
-   * TOTP secrets sealed under the root key, before they moved under the user's data key (`userPii`).
-   * Nothing wraps or unwraps with it any more, and no function is granted it.
-   */
-  totpSecret: 'totp-secret',
   /** Organization keys: only the deploy path may unwrap them (they open environment values; root key). */
   orgKey: 'org-key',
   /**
