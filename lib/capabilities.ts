@@ -20,7 +20,8 @@ export type DomainCapabilityMap = Readonly<Partial<Record<Domain | BackgroundDom
 
 /**
  * The reviewed map: only identity sends mail (verification, password reset, sign-in notices) and
- * unwraps identity secrets (signing keys) and users' data keys on the PII key.
+ * unwraps identity secrets (signing keys) and users' data keys on the PII key; identity and orgs
+ * use the email index key (PII key) to hash addresses.
  * Adding a domain here is a permission change and is reviewed as one.
  */
 export const DomainCapabilities: DomainCapabilityMap = {
@@ -42,11 +43,13 @@ export const UnwrapPurposes: Readonly<Partial<Record<Capability, readonly string
 
 /**
  * The PII-key purposes each capability may wrap and unwrap. Nothing else touches the PII key: a
- * function without one of these has no statement on it at all.
+ * function without one of these has no statement on it at all. Both capabilities also hash
+ * addresses (`email-index`: finding an account by address, comparing an invitee with an account),
+ * and either may be the first to use the index, which creates its key (wrap) before it unwraps it.
  */
 export const PiiPurposes: Readonly<Partial<Record<Capability, readonly string[]>>> = {
-  openUserPii: [KeyPurposes.userPii],
-  openInvitationPii: [KeyPurposes.invitationPii],
+  openUserPii: [KeyPurposes.userPii, KeyPurposes.emailIndex],
+  openInvitationPii: [KeyPurposes.invitationPii, KeyPurposes.emailIndex],
 };
 
 /** The capabilities of a domain's functions (none for a domain the map does not name). */

@@ -145,7 +145,7 @@ export class DomainFunction extends Construct {
     platform.rootKey.grantWrap(this.role);
     platform.rootKey.grantUnwrap(this.role, (props.capabilities ?? []).flatMap((c) => UnwrapPurposes[c] ?? []));
     // The PII key: wrap and unwrap for the capabilities' own purposes only, nothing for anyone else.
-    const piiPurposes = (props.capabilities ?? []).flatMap((c) => PiiPurposes[c] ?? []);
+    const piiPurposes = [...new Set((props.capabilities ?? []).flatMap((c) => PiiPurposes[c] ?? []))];
     platform.piiKey.grantWrap(this.role, piiPurposes);
     platform.piiKey.grantUnwrap(this.role, piiPurposes);
     iam.Grant.addToPrincipal({ grantee: this.role, actions: [...EventsActions.publish], resourceArns: [platform.bus.eventBusArn] });

@@ -12,7 +12,8 @@ type Built = ReturnType<typeof createRampartApp>;
 /**
  * The PII key: a second customer-managed key whose data keys seal people's personal data. The
  * promise is narrow: the identity API function may use it for user data keys, the orgs API
- * function for invitation data keys, and nobody else for anything.
+ * function for invitation data keys, both for the email index key (the key of addresses' lookup
+ * hashes), and nobody else for anything.
  */
 describe('PII key', () => {
   let built: Built;
@@ -37,9 +38,9 @@ describe('PII key', () => {
   const roleStatements = (fn: (typeof functions)[number]) => statementsOfRole(fn.t, referencedLogicalId(fn.props.Role)!);
   const isIdentityApiFunction = (id: string) => id.startsWith('identityFunction');
   const isOrgsApiFunction = (id: string) => id.startsWith('orgsFunction');
-  /** The two statements a role holds on the PII key for one purpose: wrap and unwrap. */
-  const wrapAndUnwrap = (purpose: string) => {
-    const condition = { StringEquals: { 'kms:EncryptionContext:purpose': [purpose] } };
+  /** The two statements a role holds on the PII key for its purposes: wrap and unwrap. */
+  const wrapAndUnwrap = (...purposes: string[]) => {
+    const condition = { StringEquals: { 'kms:EncryptionContext:purpose': purposes } };
     return [
       expect.objectContaining({ Effect: 'Allow', Action: [...KmsActions.wrap], Condition: condition }),
       expect.objectContaining({ Effect: 'Allow', Action: KmsActions.unwrap[0], Condition: condition }),
@@ -73,16 +74,22 @@ describe('PII key', () => {
       }
     });
 
-    it('lets the identity API function wrap and unwrap under it, only for user data keys', () => {
+    it('lets the identity API function wrap and unwrap under it, only for user data keys and the email index key', () => {
       const identity = functions.filter((f) => isIdentityApiFunction(f.id));
       expect(identity).toHaveLength(1);
-      expect(roleStatements(identity[0]!).filter(onPiiKey)).toEqual(wrapAndUnwrap(KeyPurposes.userPii));
+      expect(roleStatements(identity[0]!).filter(onPiiKey)).toEqual(wrapAndUnwrap(KeyPurposes.userPii, KeyPurposes.emailIndex));
     });
 
-    it('lets the orgs API function wrap and unwrap under it, only for invitation data keys', () => {
+    it('lets the orgs API function wrap and unwrap under it, only for invitation data keys and the email index key', () => {
       const orgs = functions.filter((f) => isOrgsApiFunction(f.id));
       expect(orgs).toHaveLength(1);
-      expect(roleStatements(orgs[0]!).filter(onPiiKey)).toEqual(wrapAndUnwrap(KeyPurposes.invitationPii));
+      expect(roleStatements(orgs[0]!).filter(onPiiKey)).toEqual(wrapAndUnwrap(KeyPurposes.invitationPii, KeyPurposes.emailIndex));
+    });
+
+    it('lets exactly the identity and orgs API functions hash addresses (email-index), on no key but the PII key', () => {
+      const holders = functions.filter((f) => JSON.stringify(roleStatements(f)).includes(KeyPurposes.emailIndex));
+      expect(holders.map((f) => f.id).sort()).toEqual(functions.filter((f) => isIdentityApiFunction(f.id) || isOrgsApiFunction(f.id)).map((f) => f.id).sort());
+      for (const fn of holders) expect(JSON.stringify(roleStatements(fn).filter((s) => !onPiiKey(s))), fn.id).not.toContain(KeyPurposes.emailIndex);
     });
 
     it('gives every other role no statement on it at all: other domains, the signing-key rotator, event consumers', () => {
@@ -97,7 +104,7 @@ describe('PII key', () => {
           expect(Object.keys(statement.Condition?.StringEquals ?? {}), fn.id).toEqual(['kms:EncryptionContext:purpose']);
           expect(actionsOf(statement).every((a) => [...KmsActions.wrap, ...KmsActions.unwrap].includes(a as never)), fn.id).toBe(true);
         }
-        expect(JSON.stringify(roleStatements(fn).filter(onRootKey)), fn.id).not.toMatch(/user-pii|invitation-pii/);
+        expect(JSON.stringify(roleStatements(fn).filter(onRootKey)), fn.id).not.toMatch(/user-pii|invitation-pii|email-index/);
       }
     });
 
@@ -107,8 +114,11 @@ describe('PII key', () => {
       expect(unwrap.map((s) => s.Condition)).toEqual([{ StringEquals: { 'kms:EncryptionContext:purpose': [KeyPurposes.accessTokenSigningKey] } }]);
     });
 
-    it('maps only user and invitation data keys to capabilities (a new PII purpose is a reviewed permission change)', () => {
-      expect(PiiPurposes).toEqual({ openUserPii: [KeyPurposes.userPii], openInvitationPii: [KeyPurposes.invitationPii] });
+    it('maps only user and invitation data keys and the email index key to capabilities (a new PII purpose is a reviewed permission change)', () => {
+      expect(PiiPurposes).toEqual({
+        openUserPii: [KeyPurposes.userPii, KeyPurposes.emailIndex],
+        openInvitationPii: [KeyPurposes.invitationPii, KeyPurposes.emailIndex],
+      });
     });
   });
 });

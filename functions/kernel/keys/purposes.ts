@@ -18,5 +18,11 @@ export const KeyPurposes = {
    * address; deleting the invitation shreds it (orgs).
    */
   invitationPii: 'invitation-pii',
+  /**
+   * The email index key (PII key, context `{purpose}` only): one platform-wide key under which
+   * email addresses are hashed (HMAC-SHA256) into the lookup hash that finds an account by address
+   * and compares an invitee with an account (identity, orgs).
+   */
+  emailIndex: 'email-index',
 } as const;
 export type KeyPurpose = (typeof KeyPurposes)[keyof typeof KeyPurposes];
