@@ -1,6 +1,7 @@
 import { AuditTrail } from '../functions/kernel/audit/audit-trail';
 import { AccessTokens } from '../functions/kernel/auth/access-tokens';
 import { createAuthenticator } from '../functions/kernel/auth/authenticate';
+import { EmailIndex } from '../functions/kernel/auth/email-index';
 import { SigningKeyStore } from '../functions/kernel/auth/signing-keys';
 import { announceAuditRecords } from '../functions/kernel/audit/audit-events';
 import type { KeyProvider } from '../functions/kernel/keys/key-provider';
@@ -42,6 +43,7 @@ export function localPlatform(options: LocalPlatformOptions): Platform & { event
     table,
     keys: options.keys,
     piiKeys: options.piiKeys,
+    emailIndex: new EmailIndex(table, options.piiKeys),
     events,
     mailer: new OutboxMailer(options.outboxDirectory, options.announce),
     tokens,

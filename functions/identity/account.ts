@@ -66,7 +66,7 @@ export const piiOf = (ctx: AnyRouteContext, user: UserRecord): Promise<UserPii> 
  */
 async function ownerOf(ctx: AnyRouteContext, email: string): Promise<{ user: UserRecord; pii: UserPii } | undefined> {
   try {
-    const user = await findUserByEmail(ctx.platform.table, email);
+    const user = await findUserByEmail(ctx.platform.table, ctx.platform.emailIndex, email);
     return user ? { user, pii: await piiOf(ctx, user) } : undefined;
   } catch (error) {
     if (error instanceof OutdatedAccountError || error instanceof UserDataUnavailableError) return undefined;
@@ -90,7 +90,7 @@ export const accountRoutes = [
       await audit.commit(
         { scope: `user:${userId}`, actor: actorOf(ctx, userId), action: 'user.signed_up', target: { type: 'user', id: userId }, metadata: { method: 'password' } },
         [
-          ...createUserWrites({
+          ...(await createUserWrites({
             userId,
             email: body.email,
             name: body.name,
@@ -100,7 +100,7 @@ export const accountRoutes = [
             createdAt: now.toISOString(),
             updatedAt: now.toISOString(),
             passwordChangedAt: now.toISOString(),
-          }, userKey.key),
+          }, userKey.key, ctx.platform.emailIndex)),
           userKey.write,
           verification.write,
         ],
@@ -137,8 +137,9 @@ export const accountRoutes = [
   }),
 
   implement(routes.resendVerification, async ({ body }, ctx) => {
-    const { table, appUrl } = ctx.platform;
-    await consumeRateLimit(table, { ...NamedBuckets.mailByEmail, subject: [body.email.toLowerCase()] });
+    const { table, appUrl, emailIndex } = ctx.platform;
+    // Counted by the address's keyed lookup hash: a bucket key holds nothing a guess can be tested against.
+    await consumeRateLimit(table, { ...NamedBuckets.mailByEmail, subject: [await emailIndex.lookupHash(body.email)] });
     const owner = await ownerOf(ctx, body.email);
     if (owner && !owner.user.emailVerified) {
       const fresh = issueOneTimeToken('verify-email', owner.user.userId, new Date());
@@ -149,8 +150,8 @@ export const accountRoutes = [
   }),
 
   implement(routes.forgotPassword, async ({ body }, ctx) => {
-    const { table, audit, appUrl } = ctx.platform;
-    await consumeRateLimit(table, { ...NamedBuckets.mailByEmail, subject: [body.email.toLowerCase()] });
+    const { table, audit, appUrl, emailIndex } = ctx.platform;
+    await consumeRateLimit(table, { ...NamedBuckets.mailByEmail, subject: [await emailIndex.lookupHash(body.email)] });
     const owner = await ownerOf(ctx, body.email);
     if (owner) {
       const { userId } = owner.user;

@@ -17,6 +17,3 @@ export function normaliseEmail(raw: string): string {
   const at = trimmed.lastIndexOf('@');
   return `${trimmed.slice(0, at)}@${trimmed.slice(at + 1).toLowerCase()}`;
 }
-
-/** The lookup key of an address: the SHA-256 of its case-folded form, so no address sits in a key. */
-export { emailLookupHash } from '../kernel/auth/accounts';

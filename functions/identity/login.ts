@@ -45,10 +45,12 @@ async function recordLoginFailure(ctx: AnyRouteContext, user: UserRecord, reason
 
 export const loginRoutes = [
   implement(routes.login, async ({ body }, ctx) => {
-    const { table } = ctx.platform;
-    // Five guesses a minute at one account from one address, before any password work.
-    await consumeRateLimit(table, { ...NamedBuckets.loginByIpAndEmail, subject: [clientAddress(ctx.sourceIp), body.email.toLowerCase()] });
-    const user = await findUserByEmail(table, body.email);
+    const { table, emailIndex } = ctx.platform;
+    // Five guesses a minute at one account from one address, before any password work; the account
+    // is counted by its address's keyed lookup hash, so the bucket key cannot confirm a guessed address.
+    const emailHash = await emailIndex.lookupHash(body.email);
+    await consumeRateLimit(table, { ...NamedBuckets.loginByIpAndEmail, subject: [clientAddress(ctx.sourceIp), emailHash] });
+    const user = await findUserByEmail(table, emailIndex, body.email);
     // Unknown address and wrong password: the same argon2 work, the same answer.
     const passwordOk = user ? await verifyPassword(user.passwordHash, body.password) : await verifyAgainstDummy(body.password);
     if (!user || !passwordOk) {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { ConflictError } from '../kernel/errors';
 import { Keys } from '../kernel/storage/keys';
 import { Conditions, Writes, type Table, type TransactWrite } from '../kernel/storage/table';
-import { emailLookupHash } from './email';
+import type { EmailIndex } from '../kernel/auth/email-index';
 import type { UserKey, UserKeyRing } from './user-keys';
 
 /**
@@ -13,7 +13,7 @@ import type { UserKey, UserKeyRing } from './user-keys';
  */
 export const UserRecord = z.object({
   userId: z.string(),
-  /** `emailLookupHash` of the address (also the key of the `EMAIL#` claim). */
+  /** The address's lookup hash (`EmailIndex.lookupHash`; also the key of the `EMAIL#` claim). */
   emailHash: z.string().regex(/^[0-9a-f]{64}$/),
   /** The address, sealed under the user's data key (field `email`). */
   sealedEmail: z.string(),
@@ -70,8 +70,8 @@ export async function getUser(table: Table, userId: string): Promise<UserRecord 
   return UserRecord.parse(item);
 }
 
-export async function findUserByEmail(table: Table, email: string): Promise<UserRecord | undefined> {
-  const lookup = await table.get(Keys.userByEmail(emailLookupHash(email)), EmailLookup);
+export async function findUserByEmail(table: Table, emailIndex: EmailIndex, email: string): Promise<UserRecord | undefined> {
+  const lookup = await table.get(Keys.userByEmail(await emailIndex.lookupHash(email)), EmailLookup);
   return lookup ? getUser(table, lookup.userId) : undefined;
 }
 
@@ -89,11 +89,11 @@ export interface NewUser extends Omit<UserRecord, 'version' | 'emailHash' | 'sea
 
 /**
  * The writes that create an account (sealed under `key`, the user's new data key) and claim its
- * address; the address claim fails if taken.
+ * address by its lookup hash; the address claim fails if taken.
  */
-export function createUserWrites(user: NewUser, key: UserKey): TransactWrite[] {
+export async function createUserWrites(user: NewUser, key: UserKey, emailIndex: EmailIndex): Promise<TransactWrite[]> {
   const { email, name, ...rest } = user;
-  const emailHash = emailLookupHash(email);
+  const emailHash = await emailIndex.lookupHash(email);
   const record = { ...rest, emailHash, sealedEmail: key.seal('email', email), sealedName: key.seal('name', name) };
   return [
     Writes.putVersioned({ ...Keys.user(user.userId), ...record }, 0),

@@ -173,7 +173,7 @@ export const handler = createApiHandler({
       const org = await getOrg(ctx.platform.table, scope);
       if (!org) throw new NotFoundError('No such organization.');
       const invitedBy = ctx.principal.type === 'user' ? ctx.principal.userId : ctx.principal.keyId;
-      const { record, token, writes } = await createInvitation(ctx.platform.piiKeys, scope, body.email, body.role, invitedBy, new Date());
+      const { record, token, writes } = await createInvitation(ctx.platform, scope, body.email, body.role, invitedBy, new Date());
       await ctx.platform.audit.commit(
         { scope: `org:${scope.orgId}`, actor: actorOf(ctx), action: 'invitation.created', target: { type: 'invitation', id: record.invitationId }, metadata: { invitationId: record.invitationId, role: record.role } },
         writes,
@@ -213,7 +213,7 @@ export const handler = createApiHandler({
       // The link alone is not enough: the signed-in account must have proved it owns the address
       // (compared by lookup hash: accounts keep their address sealed).
       const accountEmailHash = await verifiedEmailHashOf(table, userId);
-      if (accountEmailHash === undefined || accountEmailHash !== invitationEmailHash(invitation)) {
+      if (accountEmailHash === undefined || accountEmailHash !== (await invitationEmailHash(ctx.platform.emailIndex, invitation))) {
         throw new ForbiddenError('This invitation is for another email address; sign in with the invited, verified address.');
       }
       if (await getMembership(table, scope, userId)) throw new ConflictError('You are already a member of this organization.');

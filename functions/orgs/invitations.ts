@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { emailLookupHash } from '../kernel/auth/accounts';
+import type { EmailIndex } from '../kernel/auth/email-index';
 import { mintOrgScope, orgPartition, TenantKeys, type OrgScope } from '../kernel/auth/org-scope';
 import { Roles, type Role } from '../kernel/auth/permissions';
 import { openSealed, seal, SealedValueError, type SealingKey } from '../kernel/keys/aead';
@@ -22,7 +22,7 @@ export const INVITATION_LIFETIME_SECONDS = 7 * 24 * 3600;
 export const InvitationRecord = z.object({
   invitationId: z.string(),
   orgId: z.string(),
-  /** `emailLookupHash` of the address: acceptance compares it with the invitee's. */
+  /** The address's lookup hash (`EmailIndex.lookupHash`): acceptance compares it with the invitee's. */
   emailHash: z.string().optional(),
   /** The address, sealed under the invitation's data key. */
   sealedEmail: z.string().optional(),
@@ -58,17 +58,26 @@ export const invitationKeyContext = (orgId: string, invitationId: string): Encry
 const emailIdentity = (orgId: string, invitationId: string) => ({ kind: 'invitation-pii', org: orgId, invitation: invitationId, field: 'email' });
 const sealingKey = (orgId: string, invitationId: string, material: Uint8Array): SealingKey => ({ ref: `invitation:${orgId}:${invitationId}:pii`, material });
 
-/** The lookup hash of the invited address (also for invitations from before sealing). */
-export const invitationEmailHash = (i: InvitationRecord): string | undefined => i.emailHash ?? (i.email === undefined ? undefined : emailLookupHash(i.email));
+/** The lookup hash of the invited address (also for invitations from before sealing, which hold the address). */
+export const invitationEmailHash = async (emailIndex: EmailIndex, i: InvitationRecord): Promise<string | undefined> =>
+  i.emailHash ?? (i.email === undefined ? undefined : emailIndex.lookupHash(i.email));
 
 /**
  * A new invitation: its record (the address sealed under a fresh data key from the PII key), the
  * lookup of its token, and the token to mail (once).
  */
-export async function createInvitation(piiKeys: KeyProvider, scope: OrgScope, email: string, role: Role, invitedBy: string, now: Date) {
+export async function createInvitation(
+  { piiKeys, emailIndex }: { readonly piiKeys: KeyProvider; readonly emailIndex: EmailIndex },
+  scope: OrgScope,
+  email: string,
+  role: Role,
+  invitedBy: string,
+  now: Date,
+) {
   const invitationId = `inv_${randomBytes(16).toString('hex')}`;
   const token = randomBytes(32).toString('base64url');
   const expiresAt = Math.floor(now.getTime() / 1000) + INVITATION_LIFETIME_SECONDS;
+  const emailHash = await emailIndex.lookupHash(email);
   const dataKey = await piiKeys.generateDataKey(invitationKeyContext(scope.orgId, invitationId));
   let sealedEmail: string;
   try {
@@ -79,7 +88,7 @@ export async function createInvitation(piiKeys: KeyProvider, scope: OrgScope, em
   const record: InvitationRecord = {
     invitationId,
     orgId: scope.orgId,
-    emailHash: emailLookupHash(email),
+    emailHash,
     sealedEmail,
     dataKey: { wrapped: Buffer.from(dataKey.wrapped).toString('base64'), rootKeyId: dataKey.rootKeyId },
     role,

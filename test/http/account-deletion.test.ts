@@ -1,6 +1,5 @@
 import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { emailLookupHash } from '../../functions/identity/email';
 import { base32Decode, totp } from '../../functions/identity/totp';
 import { createUserKey, UserDataUnavailableError, userKeyRing } from '../../functions/identity/user-keys';
 import { openUserPii, UserRecord } from '../../functions/identity/users';
@@ -84,7 +83,7 @@ describe('account deletion', () => {
       secret = await enableTotp(user);
 
       // What a thief would have taken before the deletion: every item of the account.
-      copies = [...(await rawPartition(api, Keys.userPartition(user.userId))), (await rawItem(api, Keys.userByEmail(emailLookupHash(user.email))))!];
+      copies = [...(await rawPartition(api, Keys.userPartition(user.userId))), (await rawItem(api, Keys.userByEmail(await api.platform.emailIndex.lookupHash(user.email))))!];
       expect(copies.map((i) => i.sk).filter((sk) => !sk.startsWith('SESSION#')).sort()).toEqual(['DATAKEY', 'MFA#TOTP', 'PROFILE', 'USER']);
 
       const res = await deleteMe(user.accessToken, { password: GOOD_PASSWORD, code: totp(base32Decode(secret), Date.now()) });
@@ -94,7 +93,7 @@ describe('account deletion', () => {
 
     it('(a) leaves nothing under the account’s partition or its address claim', async () => {
       expect(await rawPartition(api, Keys.userPartition(user.userId))).toEqual([]);
-      expect(await rawItem(api, Keys.userByEmail(emailLookupHash(user.email)))).toBeUndefined();
+      expect(await rawItem(api, Keys.userByEmail(await api.platform.emailIndex.lookupHash(user.email)))).toBeUndefined();
       // The sessions' refresh tokens went with them.
       for (const session of copies.filter((i) => i.sk.startsWith('SESSION#'))) {
         expect(await rawItem(api, Keys.refreshToken(String(session.refreshTokenHash)))).toBeUndefined();

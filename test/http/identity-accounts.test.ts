@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { verifyAuditChain } from '../../functions/kernel/audit/verifier';
 import { secretHash } from '../../functions/identity/one-time-tokens';
-import { emailLookupHash } from '../../functions/identity/email';
 import { bearer, GOOD_PASSWORD, logIn, mailTo, signUpVerifiedUser, tokenFromMail } from '../support/identity';
 import { startTestApi, uniqueId, type TestApi } from '../support/platform';
 
@@ -76,7 +75,7 @@ describe('identity: accounts', () => {
     const item = await rawItem({ pk: `USER#${user.userId}`, sk: 'PROFILE' });
     expect(item!.passwordHash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
     expect(JSON.stringify(item)).not.toContain(GOOD_PASSWORD);
-    const lookup = await rawItem({ pk: `EMAIL#${emailLookupHash(user.email)}`, sk: 'USER' });
+    const lookup = await rawItem({ pk: `EMAIL#${await api.platform.emailIndex.lookupHash(user.email)}`, sk: 'USER' });
     expect(lookup).toMatchObject({ userId: user.userId });
   });
 

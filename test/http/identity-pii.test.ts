@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { emailLookupHash } from '../../functions/identity/email';
 import { hashPassword } from '../../functions/identity/passwords';
 import { userKeyRing } from '../../functions/identity/user-keys';
 import { newUserId, openUserPii, UserRecord } from '../../functions/identity/users';
@@ -49,14 +48,14 @@ describe('identity: personal data sealed under per-user data keys', () => {
     const items = await rawPartition(api, Keys.userPartition(p.userId));
     expect(items.map((i) => i.sk.replace(/#.*/, '#')).sort()).toEqual(['DATAKEY', 'PROFILE', 'SESSION#']);
     const profile = items.find((i) => i.sk === 'PROFILE')!;
-    expect(profile).toMatchObject({ emailHash: emailLookupHash(p.email), sealedEmail: expect.stringMatching(/^rmp1\./), sealedName: expect.stringMatching(/^rmp1\./) });
+    expect(profile).toMatchObject({ emailHash: await api.platform.emailIndex.lookupHash(p.email), sealedEmail: expect.stringMatching(/^rmp1\./), sealedName: expect.stringMatching(/^rmp1\./) });
     expect(profile).not.toHaveProperty('email');
     expect(profile).not.toHaveProperty('name');
     expect(sealedKeyRef(String(profile.sealedEmail))).toBe(`user:${p.userId}:pii:v1`);
     // The data key item: a wrapped key and ids, nothing else.
     expect(Object.keys(items.find((i) => i.sk === 'DATAKEY')!).sort()).toEqual(['createdAt', 'pk', 'rootKeyId', 'sk', 'userId', 'wrapped']);
 
-    const claim = await rawItem(api, Keys.userByEmail(emailLookupHash(p.email)));
+    const claim = await rawItem(api, Keys.userByEmail(await api.platform.emailIndex.lookupHash(p.email)));
     expect(claim).toMatchObject({ userId: p.userId });
     const text = JSON.stringify([...items, claim]);
     for (const value of spellings(p)) expect(text).not.toContain(value);
@@ -137,7 +136,7 @@ describe('identity: personal data sealed under per-user data keys', () => {
           passwordChangedAt: now,
           version: 1,
         },
-        { ...Keys.userByEmail(emailLookupHash(legacy.email)), userId: legacy.userId },
+        { ...Keys.userByEmail(await api.platform.emailIndex.lookupHash(legacy.email)), userId: legacy.userId },
       ];
       await putRawItems(api, items);
     });

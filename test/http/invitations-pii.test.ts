@@ -1,6 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emailLookupHash } from '../../functions/kernel/auth/accounts';
 import { sealedKeyRef, SealedValueError } from '../../functions/kernel/keys/aead';
 import { KeyUnwrapError } from '../../functions/kernel/keys/key-provider';
 import { Keys } from '../../functions/kernel/storage/keys';
@@ -35,7 +34,7 @@ describe('invitations: the invitee’s address sealed under the invitation’s d
     const email = `${uniqueId('Invitee.Sealed')}@example.com`;
     const invitationId = await invite(orgId, owner.accessToken, email);
     const item = await invitationItem(orgId, invitationId);
-    expect(item).toMatchObject({ emailHash: emailLookupHash(email), sealedEmail: expect.stringMatching(/^rmp1\./), dataKey: { wrapped: expect.any(String), rootKeyId: api.platform.piiKeys.rootKeyId } });
+    expect(item).toMatchObject({ emailHash: await api.platform.emailIndex.lookupHash(email), sealedEmail: expect.stringMatching(/^rmp1\./), dataKey: { wrapped: expect.any(String), rootKeyId: api.platform.piiKeys.rootKeyId } });
     expect(item).not.toHaveProperty('email');
     expect(sealedKeyRef(String(item!.sealedEmail))).toBe(`invitation:${orgId}:${invitationId}:pii`);
     const partition = JSON.stringify([...(await rawPartition(api, `ORG#${orgId}`)), ...(await rawPartition(api, Keys.auditPartition(`org:${orgId}`)))]);

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ConflictError } from '../errors';
 import { Keys } from '../storage/keys';
@@ -9,13 +8,9 @@ import type { Table, TransactWrite } from '../storage/table';
 export const DELETION_STARTED_ATTRIBUTE = 'deletionStartedAt';
 
 /**
- * The lookup key of an email address: the SHA-256 of its case-folded form. Accounts store it instead
- * of the address (which is sealed under the user's data key), so the address sits in no key and
- * other domains can compare addresses without reading one.
+ * What other domains may read of an account: the lookup hash of its address (`EmailIndex.lookupHash`;
+ * the address itself is sealed under the user's data key) and whether it was proved.
  */
-export const emailLookupHash = (email: string): string => createHash('sha256').update(email.toLowerCase(), 'utf8').digest('hex');
-
-/** What other domains may read of an account: the lookup hash of its address and whether it was proved. */
 const AccountEmailProof = z.object({
   emailHash: z.string().optional(),
   emailVerified: z.boolean(),

@@ -1,6 +1,7 @@
 import { AuditTrail } from '../audit/audit-trail';
 import { AccessTokens } from '../auth/access-tokens';
 import { createAuthenticator } from '../auth/authenticate';
+import { EmailIndex } from '../auth/email-index';
 import { SigningKeyStore } from '../auth/signing-keys';
 import { ConfigurationError } from '../errors';
 import { SesMailer } from '../mail/ses-mailer';
@@ -39,11 +40,13 @@ export function awsPlatform(logger: Logger, env: NodeJS.ProcessEnv = process.env
     onRecorded: announceAuditRecords(events, (error) => logger.error('Could not publish audit.recorded', { error })),
   });
   const tokens = new AccessTokens(new SigningKeyStore(table, keys, undefined, { audit }));
+  const piiKeys = new KmsKeyProvider({ keyArn: required(env, PlatformEnv.piiKeyArn) });
   return {
     version: required(env, PlatformEnv.version),
     table,
     keys,
-    piiKeys: new KmsKeyProvider({ keyArn: required(env, PlatformEnv.piiKeyArn) }),
+    piiKeys,
+    emailIndex: new EmailIndex(table, piiKeys),
     events,
     mailer: new SesMailer({ from: required(env, PlatformEnv.mailFrom) }),
     tokens,

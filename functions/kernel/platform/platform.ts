@@ -1,6 +1,7 @@
 import type { AuditTrail } from '../audit/audit-trail';
 import type { AccessTokens } from '../auth/access-tokens';
 import type { Authenticator } from '../auth/authenticator';
+import type { EmailIndex } from '../auth/email-index';
 import type { EventPublisher } from '../events/event-bus';
 import type { KeyProvider } from '../keys/key-provider';
 import type { Mailer } from '../mail/mailer';
@@ -21,6 +22,11 @@ export interface Platform {
    * personal data, and deleting it shreds them. Only identity may use it (IAM, by purpose).
    */
   readonly piiKeys: KeyProvider;
+  /**
+   * The lookup hash of an email address, keyed by the email index key (a data key of `piiKeys`,
+   * stored wrapped in `table`): one instance per platform, so the unwrapped key is cached once.
+   */
+  readonly emailIndex: EmailIndex;
   readonly events: EventPublisher;
   readonly audit: AuditTrail;
   readonly mailer: Mailer;

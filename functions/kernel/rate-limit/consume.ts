@@ -7,8 +7,9 @@ import { tokenBucketsFor, type BucketDecision, type TokenBuckets } from './token
 
 export interface ConsumeRateLimitRequest extends NamedBucket {
   /**
-   * Who the bucket counts, as parts (normalise them first, e.g. lower-case an email). They are
-   * hashed into the key and never stored, so raw IPs and emails are fine here.
+   * Who the bucket counts, as parts (normalise them first). They are hashed into the key and never
+   * stored, but with a plain SHA-256 that anyone can recompute: an email address goes in as its keyed
+   * lookup hash (`platform.emailIndex.lookupHash`), so a bucket key cannot confirm a guessed address.
    */
   readonly subject: readonly string[];
 }
@@ -21,7 +22,7 @@ export interface ConsumeRateLimitRequest extends NamedBucket {
  *
  * @example
  * // In the login route, before the password is checked:
- * await consumeRateLimit(platform.table, { ...NamedBuckets.loginByIpAndEmail, subject: [clientAddress(sourceIp), email.toLowerCase()] });
+ * await consumeRateLimit(platform.table, { ...NamedBuckets.loginByIpAndEmail, subject: [clientAddress(sourceIp), await platform.emailIndex.lookupHash(email)] });
  */
 export async function consumeRateLimit(
   table: Table,

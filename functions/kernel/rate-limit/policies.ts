@@ -46,12 +46,12 @@ export interface NamedBucket extends BucketPolicy {
 /** Buckets consumed explicitly by route implementations (`consumeRateLimit`). */
 export const NamedBuckets = {
   /**
-   * Login attempts per client address and email (lower-cased by the caller): five guesses a minute
+   * Login attempts per client address and email (its keyed lookup hash): five guesses a minute
    * at one account from one address, however many accounts that address tries in total.
    */
   loginByIpAndEmail: { name: 'login-ip-email', limit: 5, periodSeconds: 60 },
   /**
-   * Mail-sending requests per address (verification resend, password reset): the `sensitive`
+   * Mail-sending requests per address (its keyed lookup hash; verification resend, password reset): the `sensitive`
    * class counts anonymous callers by IP, so this keeps many IPs from flooding one inbox.
    */
   mailByEmail: { name: 'mail-email', limit: 3, periodSeconds: 15 * 60 },

@@ -43,11 +43,15 @@ export const Keys = {
   signingKeysPartition: () => `${KeyPrefix.platform}signing-keys`,
   signingKey: (kid: string) => ({ pk: `${KeyPrefix.platform}signing-keys`, sk: `KEY#${keyPart(kid)}` }),
   activeSigningKey: () => ({ pk: `${KeyPrefix.platform}signing-keys`, sk: 'ACTIVE' }),
+  /** The email index key, wrapped by the PII key: the key of every address's lookup hash (one item). */
+  emailIndexKey: () => ({ pk: `${KeyPrefix.platform}email-index`, sk: 'KEY' }),
 
-  // Identity. Users are their own partition; lookups by secret-derived or PII-derived values use
-  // the SHA-256 of that value, so neither tokens nor email addresses appear in keys.
+  // Identity. Users are their own partition; lookups by secret-derived values use the SHA-256 of
+  // that value, and by address its keyed lookup hash (`EmailIndex`), so neither tokens nor email
+  // addresses appear in keys.
   user: (userId: string) => ({ pk: `${KeyPrefix.user}${keyPart(userId)}`, sk: 'PROFILE' }),
   userPartition: (userId: string) => `${KeyPrefix.user}${keyPart(userId)}`,
+  /** The claim of an address, by its lookup hash (HMAC under the email index key, `EmailIndex.lookupHash`). */
   userByEmail: (emailHash: string) => ({ pk: `EMAIL#${keyPart(emailHash)}`, sk: 'USER' }),
   session: (userId: string, sessionId: string) => ({ pk: `${KeyPrefix.user}${keyPart(userId)}`, sk: `SESSION#${keyPart(sessionId)}` }),
   refreshToken: (tokenHash: string) => ({ pk: `REFRESH#${keyPart(tokenHash)}`, sk: 'TOKEN' }),
