@@ -43,7 +43,7 @@ export function localPlatform(options: LocalPlatformOptions): Platform & { event
     table,
     keys: options.keys,
     piiKeys: options.piiKeys,
-    emailIndex: new EmailIndex(table, options.piiKeys),
+    emailIndex: new EmailIndex(table, options.piiKeys, { audit }),
     events,
     mailer: new OutboxMailer(options.outboxDirectory, options.announce),
     tokens,

@@ -1,7 +1,9 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, inject, it } from 'vitest';
-import { EmailIndex, emailIndexContext } from '../../functions/kernel/auth/email-index';
+import { AuditTrail } from '../../functions/kernel/audit/audit-trail';
+import { verifyAuditChain } from '../../functions/kernel/audit/verifier';
+import { EMAIL_INDEX_BOOTSTRAP_ACTOR, EmailIndex, emailIndexContext } from '../../functions/kernel/auth/email-index';
 import { SealedValueError } from '../../functions/kernel/keys/aead';
 import { KeyUnwrapError } from '../../functions/kernel/keys/key-provider';
 import { KeyPurposes } from '../../functions/kernel/keys/purposes';
@@ -11,6 +13,7 @@ import { CountingKeyProvider } from '../../local/counting-key-provider';
 import { ensureTable, LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/dynamodb-local';
 import { LocalKeyProvider } from '../../local/local-key-provider';
 import { testPlatform } from '../support/platform';
+import { rawPlatformAuditRecords } from '../support/signing-keys';
 
 /**
  * The email index key lives in one global item (`PLATFORM#email-index` / `KEY`): tests of its
@@ -94,6 +97,19 @@ describe('EmailIndex', () => {
       // The winner's key is the one everybody uses: the losers' keys were dropped.
       const key = await providers[0]!.decryptDataKey(Buffer.from(String((await storedKey(table)).wrapped), 'base64'), emailIndexContext);
       expect(hashes[0]).toBe(createHmac('sha256', key).update('race@example.com').digest('hex'));
+    });
+
+    it('records the key’s creation once in the platform chain, in the transaction that stores it, however many instances race', async () => {
+      const table = await isolatedTable();
+      const bytes = randomBytes(32);
+      const audit = new AuditTrail({ table });
+      await Promise.all(Array.from({ length: 5 }, () => new EmailIndex(table, piiKeyFrom(bytes), { audit }).lookupHash('race@example.com')));
+
+      const records = await rawPlatformAuditRecords(table);
+      expect(records).toHaveLength(1);
+      expect(records[0]).toMatchObject({ actor: EMAIL_INDEX_BOOTSTRAP_ACTOR, action: 'platform.email_index_key_created', target: { type: 'key', id: 'email-index' } });
+      expect(JSON.stringify(records[0])).not.toContain(String((await storedKey(table)).wrapped));
+      expect(await verifyAuditChain(table, 'platform')).toMatchObject({ ok: true, checked: 1 });
     });
 
     it('makes one key and no Decrypt when one instance is asked for many hashes at once', async () => {

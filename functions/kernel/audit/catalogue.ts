@@ -87,6 +87,8 @@ export const AuditActions = {
   'platform.audit_verified': z.strictObject({ scope: z.string().max(200), ok: z.boolean(), checked: z.number().int().min(0) }),
   'platform.signing_key_rotated': z.strictObject({ kid: signingKeyIdSchema, previousKid: signingKeyIdSchema.optional() }),
   'platform.signing_key_created': z.strictObject({ kid: signingKeyIdSchema }),
+  // The root key id is an ARN (or a local key's fingerprint): public, not key material.
+  'platform.email_index_key_created': z.strictObject({ rootKeyId: z.string().max(2048) }),
 } as const;
 
 export type AuditAction = keyof typeof AuditActions;

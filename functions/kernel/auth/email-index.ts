@@ -5,7 +5,9 @@ import { DataKeyCache } from '../keys/data-key-cache';
 import type { EncryptionContext, KeyProvider } from '../keys/key-provider';
 import { KeyPurposes } from '../keys/purposes';
 import { Keys } from '../storage/keys';
-import { Conditions, type Table } from '../storage/table';
+import type { AuditTrail } from '../audit/audit-trail';
+import type { AuditActor } from '../audit/record';
+import { Conditions, Writes, type Table } from '../storage/table';
 
 /**
  * The lookup hash of an email address (docs/crypto.md, "PII"): HMAC-SHA256 of the case-folded
@@ -32,7 +34,12 @@ export interface EmailIndexOptions {
   readonly ttlMs?: number;
   /** Epoch milliseconds (the cache's clock and the key's `createdAt`). */
   readonly now?: () => number;
+  /** Records the key's creation (`platform.email_index_key_created`) in the transaction that stores it. */
+  readonly audit?: AuditTrail;
 }
+
+/** Who made the email index key (on first use). */
+export const EMAIL_INDEX_BOOTSTRAP_ACTOR: AuditActor = { type: 'system', id: 'email-index-bootstrap' };
 
 const CACHE_KEY = 'email-index';
 const KEY_BYTES = 32;
@@ -50,10 +57,12 @@ export class EmailIndex {
   readonly #piiKeys: KeyProvider;
   readonly #now: () => number;
   readonly #cache: DataKeyCache;
+  readonly #audit: AuditTrail | undefined;
 
   constructor(table: Table, piiKeys: KeyProvider, options: EmailIndexOptions = {}) {
     this.#table = table;
     this.#piiKeys = piiKeys;
+    this.#audit = options.audit;
     this.#now = options.now ?? (() => Date.now());
     this.#cache = new DataKeyCache({ maxEntries: 1, ttlMs: options.ttlMs ?? 60 * 60_000, now: this.#now });
   }
@@ -83,8 +92,16 @@ export class EmailIndex {
   async #create(): Promise<Uint8Array | undefined> {
     const dataKey = await this.#piiKeys.generateDataKey(emailIndexContext);
     const record: EmailIndexKeyRecord = { wrapped: Buffer.from(dataKey.wrapped).toString('base64'), rootKeyId: dataKey.rootKeyId, createdAt: new Date(this.#now()).toISOString() };
+    const item = { ...Keys.emailIndexKey(), ...record };
     try {
-      await this.#table.put({ ...Keys.emailIndexKey(), ...record }, { condition: Conditions.notExists, onConditionFailed: () => new LostRace() });
+      if (this.#audit) {
+        await this.#audit.commit(
+          { scope: 'platform', actor: EMAIL_INDEX_BOOTSTRAP_ACTOR, action: 'platform.email_index_key_created', target: { type: 'key', id: 'email-index' }, metadata: { rootKeyId: record.rootKeyId } },
+          [Writes.put(item, Conditions.notExists, () => new LostRace())],
+        );
+      } else {
+        await this.#table.put(item, { condition: Conditions.notExists, onConditionFailed: () => new LostRace() });
+      }
       return dataKey.plaintext;
     } catch (error) {
       dataKey.plaintext.fill(0);

@@ -46,7 +46,7 @@ export function awsPlatform(logger: Logger, env: NodeJS.ProcessEnv = process.env
     table,
     keys,
     piiKeys,
-    emailIndex: new EmailIndex(table, piiKeys),
+    emailIndex: new EmailIndex(table, piiKeys, { audit }),
     events,
     mailer: new SesMailer({ from: required(env, PlatformEnv.mailFrom) }),
     tokens,
