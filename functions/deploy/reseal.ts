@@ -1,12 +1,12 @@
 import type { AuditTrail } from '../kernel/audit/audit-trail';
 import { getKeyRotation, keyRotationWrite, ResealSupersededError, type KeyRotationRecord } from '../kernel/auth/org-key-rotation';
-import { getOrg, orgKeyVersion, type OrgRecord } from '../kernel/auth/org-record';
+import { getOrg, orgKeyVersion, updateOrgWrite, type OrgRecord } from '../kernel/auth/org-record';
 import { orgPartition, TenantKeyPrefixes, TenantKeys, type OrgScope } from '../kernel/auth/org-scope';
 import { ConflictError, PreconditionFailedError } from '../kernel/errors';
 import { SealedValueError } from '../kernel/keys/aead';
 import { sealEnvValue, type OrgKeyRing } from '../kernel/keys/org-keys';
 import type { Logger } from '../kernel/logging/logger';
-import { Writes, type Table, type TransactWrite } from '../kernel/storage/table';
+import type { Table, TransactWrite } from '../kernel/storage/table';
 import { envValueIdentity, EnvVarRecord } from '../projects/env';
 
 /**
@@ -138,7 +138,6 @@ async function complete(deps: ResealDeps, scope: OrgScope, org: OrgRecord, rotat
   for (let attempt = 1; ; attempt++) {
     const retiredVersions = (current.orgKeys ?? []).filter((k) => k.version !== rotation.keyVersion).map((k) => k.version);
     const { cursor: _cursor, ...rest } = rotation;
-    const { version: orgVersion, ...orgItem } = current;
     try {
       await deps.audit.commit(
         {
@@ -149,7 +148,7 @@ async function complete(deps: ResealDeps, scope: OrgScope, org: OrgRecord, rotat
           metadata: { keyVersion: rotation.keyVersion, resealed: rotation.resealed, retiredVersions },
         },
         [
-          Writes.putVersioned({ ...TenantKeys.org(scope), ...orgItem, orgKeys: (current.orgKeys ?? []).filter((k) => k.version === rotation.keyVersion), updatedAt: at }, orgVersion),
+          updateOrgWrite(scope, { ...current, orgKeys: (current.orgKeys ?? []).filter((k) => k.version === rotation.keyVersion), updatedAt: at }),
           keyRotationWrite(scope, { ...rest, status: 'complete', foundThisPass: 0, updatedAt: at, completedAt: at }, rotation.version),
         ],
       );

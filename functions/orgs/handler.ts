@@ -6,7 +6,7 @@ import { createApiHandler, implement, type AnyRouteContext } from '../kernel/htt
 import { createLogger } from '../kernel/logging/logger';
 import { awsPlatform } from '../kernel/platform/aws';
 import { setPlatformFactory } from '../kernel/platform/platform';
-import { Writes, type TransactWrite } from '../kernel/storage/table';
+import { Writes } from '../kernel/storage/table';
 import { routeTable } from '../routes';
 import { actorOf } from '../kernel/audit/actor';
 import {
@@ -14,7 +14,6 @@ import {
   getMembership,
   getOrg,
   hasProjects,
-  listMembers,
   listOrgsOfUser,
   membershipWrite,
   memberIndexKeys,
@@ -22,6 +21,7 @@ import {
   orgView,
   updateOrgWrite,
 } from './organizations';
+import { membersOf, otherOwners, ownersRemainWrites, removeMembershipWrites } from '../kernel/auth/memberships';
 import { apiKeyImplementations } from './api-key-handlers';
 import { orgKeyImplementations } from './org-key-handlers';
 import * as routes from './routes';
@@ -35,7 +35,6 @@ import {
   openInvitationEmail,
   removeInvitationWrites,
 } from './invitations';
-import { Keys } from '../kernel/storage/keys';
 import { InvalidTokenError } from '../kernel/errors';
 import { accountActiveCheck, verifiedEmailHashOf } from '../kernel/auth/accounts';
 
@@ -74,22 +73,11 @@ function assertMayManage(callerRole: Role, targetRole: Role, newRole?: Role): vo
  * Writes that keep at least one owner: when `target` (an owner) loses the role, every other owner
  * must still be one at commit time, so two owners cannot demote each other at once.
  */
-async function lastOwnerGuard(ctx: AnyRouteContext, scope: OrgScope, target: MembershipRecord): Promise<TransactWrite[]> {
+async function lastOwnerGuard(ctx: AnyRouteContext, scope: OrgScope, target: MembershipRecord): Promise<MembershipRecord[]> {
   if (target.role !== 'owner') return [];
-  const others = (await listMembers(ctx.platform.table, scope)).filter((m) => m.role === 'owner' && m.userId !== target.userId);
+  const others = await otherOwners(ctx.platform.table, scope, target.userId);
   if (others.length === 0) throw new ConflictError('An organization keeps at least one owner; make someone else owner first.');
-  return others.map((o) => ({
-    item: {
-      ConditionCheck: {
-        TableName: '',
-        Key: TenantKeys.member(scope, o.userId),
-        ConditionExpression: '#role = :owner',
-        ExpressionAttributeNames: { '#role': 'role' },
-        ExpressionAttributeValues: { ':owner': 'owner' },
-      },
-    },
-    onConditionFailed: () => new ConflictError('The owners changed meanwhile; try again.'),
-  }));
+  return others;
 }
 
 /** The organizations function: organizations and their members. */
@@ -148,7 +136,7 @@ export const handler = createApiHandler({
     }),
 
     implement(routes.listMembers, async (_input, ctx) => {
-      const members = await listMembers(ctx.platform.table, ctx.org.scope);
+      const members = await membersOf(ctx.platform.table, ctx.org.scope);
       return { body: { members: members.map(memberView) } };
     }),
 
@@ -158,7 +146,7 @@ export const handler = createApiHandler({
       if (!target) throw new NotFoundError('No such member.');
       assertMayManage(callerRole, target.role, body.role);
       if (target.role === body.role) return { body: memberView(target) };
-      const guard = body.role === 'owner' ? [] : await lastOwnerGuard(ctx, scope, target);
+      const guard = body.role === 'owner' ? [] : ownersRemainWrites(scope, await lastOwnerGuard(ctx, scope, target));
       const { version, ...rest } = target;
       await ctx.platform.audit.commit(
         { scope: `org:${scope.orgId}`, actor: actorOf(ctx), action: 'member.role_changed', target: { type: 'user', id: target.userId }, metadata: { from: target.role, to: body.role } },
@@ -231,17 +219,10 @@ export const handler = createApiHandler({
       const target = await getMembership(ctx.platform.table, scope, params.userId);
       if (!target) throw new NotFoundError('No such member.');
       assertMayManage(callerRole, target.role);
-      const guard = await lastOwnerGuard(ctx, scope, target);
+      const others = await lastOwnerGuard(ctx, scope, target);
       await ctx.platform.audit.commit(
         { scope: `org:${scope.orgId}`, actor: actorOf(ctx), action: 'member.removed', target: { type: 'user', id: target.userId }, metadata: { role: target.role } },
-        [
-          Writes.delete(TenantKeys.member(scope, target.userId), {
-            ConditionExpression: '#version = :version',
-            ExpressionAttributeNames: { '#version': 'version' },
-            ExpressionAttributeValues: { ':version': target.version },
-          }),
-          ...guard,
-        ],
+        removeMembershipWrites(scope, target, others),
       );
       return { body: {} };
     }),

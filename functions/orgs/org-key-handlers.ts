@@ -1,5 +1,5 @@
 import { actorOf } from '../kernel/audit/actor';
-import { currentOrgKey, getOrg, type OrgRecord } from '../kernel/auth/org-record';
+import { currentOrgKey, getOrg, updateOrgWrite, type OrgRecord } from '../kernel/auth/org-record';
 import { getKeyRotation, keyRotationWrite, RESEAL_STALL_MS, type KeyRotationRecord } from '../kernel/auth/org-key-rotation';
 import type { OrgScope } from '../kernel/auth/org-scope';
 import { ConflictError, NotFoundError } from '../kernel/errors';
@@ -7,7 +7,6 @@ import { domainEvent } from '../kernel/events/catalogue';
 import { implement, type BoundRoute, type RouteContext } from '../kernel/http/api-handler';
 import { createOrgKey } from '../kernel/keys/org-keys';
 import * as routes from './org-key-routes';
-import { updateOrgWrite } from './organizations';
 
 const rotationView = (r: KeyRotationRecord) => ({
   keyVersion: r.keyVersion,

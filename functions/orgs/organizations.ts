@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { MembershipRecord } from '../kernel/auth/authorize';
+import { MembershipRecord, membershipsOfUser } from '../kernel/auth/authorize';
 import { mintOrgScope, orgPartition, TenantKeyPrefixes, TenantKeys, type OrgScope } from '../kernel/auth/org-scope';
 import type { Role } from '../kernel/auth/permissions';
 import { getOrg, OrgRecord } from '../kernel/auth/org-record';
@@ -10,7 +10,7 @@ import { Keys } from '../kernel/storage/keys';
 import { Writes, type Table, type TransactWrite } from '../kernel/storage/table';
 
 // The record itself lives in the kernel, shared with the domains that work inside an organization.
-export { currentOrgKey, getOrg, OrgKeyRecordSchema, OrgRecord } from '../kernel/auth/org-record';
+export { currentOrgKey, getOrg, OrgKeyRecordSchema, OrgRecord, updateOrgWrite } from '../kernel/auth/org-record';
 
 export const OrgView = z.object({ orgId: z.string(), name: z.string(), createdAt: z.string(), updatedAt: z.string() });
 export const orgView = (o: OrgRecord): z.output<typeof OrgView> => ({ orgId: o.orgId, name: o.name, createdAt: o.createdAt, updatedAt: o.updatedAt });
@@ -51,47 +51,13 @@ export function membershipWrite(scope: OrgScope, userId: string, role: Role, now
 }
 
 
-export function updateOrgWrite(scope: OrgScope, org: OrgRecord): TransactWrite {
-  const { version, ...rest } = org;
-  return Writes.putVersioned({ ...TenantKeys.org(scope), ...rest }, version);
-}
-
-/** The organizations a user belongs to, with their role (gsi1, eventually consistent). */
-export async function listMembershipsOfUser(table: Table, userId: string): Promise<MembershipRecord[]> {
-  const out: MembershipRecord[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await table.query({ schema: MembershipRecord, index: 'gsi1', partition: Keys.userPartition(userId), sortKeyPrefix: 'ORG#', ...(cursor ? { cursor } : {}) });
-    out.push(...page.items);
-    cursor = page.cursor;
-  } while (cursor);
-  return out;
-}
-
-export async function listMembers(table: Table, scope: OrgScope): Promise<MembershipRecord[]> {
-  const out: MembershipRecord[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await table.query({ schema: MembershipRecord, partition: orgPartition(scope), sortKeyPrefix: 'MEMBER#', consistent: true, ...(cursor ? { cursor } : {}) });
-    out.push(...page.items);
-    cursor = page.cursor;
-  } while (cursor);
-  return out;
-}
-
-/**
- * The organizations a user belongs to, with their role. A membership is itself the proof of
- * authorization to read its organization, so the scope is minted from it here.
- */
+/** The organizations a user belongs to, with their role (memberships confirmed on the table). */
 export async function listOrgsOfUser(table: Table, userId: string): Promise<{ org: OrgRecord; role: Role }[]> {
-  const memberships = await listMembershipsOfUser(table, userId);
+  const memberships = await membershipsOfUser(table, userId);
   const orgs = await Promise.all(
-    memberships.map(async (m) => {
-      // The index is eventually consistent: confirm each membership on the table itself.
-      const scope = mintOrgScope(m.orgId);
-      const current = await getMembership(table, scope, userId);
-      const org = current ? await getOrg(table, scope) : undefined;
-      return org && current ? { org, role: current.role } : undefined;
+    memberships.map(async ({ scope, membership }) => {
+      const org = await getOrg(table, scope);
+      return org ? { org, role: membership.role } : undefined;
     }),
   );
   return orgs.filter((o) => o !== undefined).sort((a, b) => (a.org.createdAt < b.org.createdAt ? -1 : 1));

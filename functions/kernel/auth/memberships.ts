@@ -4,9 +4,9 @@ import { MembershipRecord } from './authorize';
 import { orgPartition, TenantKeys, type OrgScope } from './org-scope';
 
 /**
- * Memberships as the kernel sees them, for code outside the orgs domain that must change one (a
- * person deleting their account leaves every organization). Each change is audited by the caller
- * in the organization's chain, like any removal of a member.
+ * Memberships as the kernel sees them: listing an organization's members and the writes that
+ * remove one or take the owner role away, shared by the orgs domain and by a person deleting their
+ * account. Each change is audited by the caller in the organization's chain.
  */
 
 /** Every member of an organization (consistent). */
@@ -27,26 +27,32 @@ export async function otherOwners(table: Table, scope: OrgScope, userId: string)
 }
 
 /**
+ * Conditions that every one of `others` is still an owner when the transaction commits: carried by
+ * any change that takes the owner role from someone, so two owners leaving or demoting each other
+ * at once cannot leave the organization with none.
+ */
+export function ownersRemainWrites(scope: OrgScope, others: readonly MembershipRecord[]): TransactWrite[] {
+  return others.map((o) => ({
+    item: {
+      ConditionCheck: {
+        TableName: '',
+        Key: TenantKeys.member(scope, o.userId),
+        ConditionExpression: '#role = :owner',
+        ExpressionAttributeNames: { '#role': 'role' },
+        ExpressionAttributeValues: { ':owner': 'owner' },
+      },
+    },
+    onConditionFailed: () => new ConflictError('The owners of the organization changed meanwhile; try again.'),
+  }));
+}
+
+/**
  * The writes that remove a membership (under the version read) while keeping the organization
- * owned: when the member is an owner, every other owner must still be one at commit time, so two
- * owners leaving at once cannot leave it with none.
+ * owned: when the member is an owner, every other owner must still be one at commit time.
  */
 export function removeMembershipWrites(scope: OrgScope, membership: MembershipRecord, others: readonly MembershipRecord[]): TransactWrite[] {
-  const ownersChanged = () => new ConflictError('The owners of an organization changed meanwhile; try again.');
-  const guard: TransactWrite[] =
-    membership.role === 'owner'
-      ? others.map((o) => ({
-          item: {
-            ConditionCheck: {
-              TableName: '',
-              Key: TenantKeys.member(scope, o.userId),
-              ConditionExpression: '#role = :owner',
-              ExpressionAttributeNames: { '#role': 'role' },
-              ExpressionAttributeValues: { ':owner': 'owner' },
-            },
-          },
-          onConditionFailed: ownersChanged,
-        }))
-      : [];
-  return [Writes.delete(TenantKeys.member(scope, membership.userId), Conditions.versionIs(membership.version), () => new ConflictError('The membership changed meanwhile; try again.')), ...guard];
+  return [
+    Writes.delete(TenantKeys.member(scope, membership.userId), Conditions.versionIs(membership.version), () => new ConflictError('The membership changed meanwhile; try again.')),
+    ...(membership.role === 'owner' ? ownersRemainWrites(scope, others) : []),
+  ];
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ConflictError } from '../errors';
-import type { Table, TransactWrite } from '../storage/table';
+import { Writes, type Table, type TransactWrite } from '../storage/table';
 import { TenantKeys, type OrgScope } from './org-scope';
 
 /**
@@ -38,6 +38,12 @@ export type OrgRecord = z.output<typeof OrgRecord>;
 
 export async function getOrg(table: Table, scope: OrgScope): Promise<OrgRecord | undefined> {
   return table.get(TenantKeys.org(scope), OrgRecord, { consistent: true });
+}
+
+/** Replaces the organization record under optimistic locking (the version read is the version expected). */
+export function updateOrgWrite(scope: OrgScope, org: OrgRecord): TransactWrite {
+  const { version, ...rest } = org;
+  return Writes.putVersioned({ ...TenantKeys.org(scope), ...rest }, version);
 }
 
 /** The key version new secrets of an organization are sealed under. */
