@@ -1,7 +1,8 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
-import type { Domain, Route } from '../functions/kernel/http/route';
+import { FALLBACK_DOMAIN, type Domain } from '../functions/kernel/domains';
+import type { Route } from '../functions/kernel/http/route';
 import { routeTable } from '../functions/routes';
 import { capabilitiesOf, DomainCapabilities, type DomainCapabilityMap } from './capabilities';
 import { DomainFunction, type PlatformResources } from './constructs/domain-function';
@@ -37,9 +38,6 @@ export interface ApiStackProps extends StackProps, PlatformResources {
 
 /** The stack output naming the signing-key rotation function, for rotating by hand. */
 export const SIGNING_KEY_ROTATOR_OUTPUT = 'SigningKeyRotatorName';
-
-/** The domain that answers unknown paths and methods (404/405). */
-const FALLBACK_DOMAIN: Domain = 'platform';
 
 /**
  * The native modules each domain's code loads (see `DomainFunctionProps.nativeModules`); a domain

@@ -1,4 +1,4 @@
-import type { Domain } from '../functions/kernel/http/route';
+import type { AnyDomain } from '../functions/kernel/domains';
 import { KeyPurposes } from '../functions/kernel/keys/purposes';
 
 /**
@@ -9,14 +9,7 @@ import { KeyPurposes } from '../functions/kernel/keys/purposes';
 export const Capabilities = ['sendMail', 'openIdentitySecrets', 'openOrgKeys', 'openUserPii', 'openInvitationPii'] as const;
 export type Capability = (typeof Capabilities)[number];
 
-/**
- * Domains that run no API routes, only event consumers and jobs: `deploy` opens environment values
- * for deployments and re-seals them when an organization key rotates.
- */
-export const BackgroundDomains = ['deploy'] as const;
-export type BackgroundDomain = (typeof BackgroundDomains)[number];
-
-export type DomainCapabilityMap = Readonly<Partial<Record<Domain | BackgroundDomain, readonly Capability[]>>>;
+export type DomainCapabilityMap = Readonly<Partial<Record<AnyDomain, readonly Capability[]>>>;
 
 /**
  * The reviewed map: only identity sends mail (verification, password reset, sign-in notices) and
@@ -54,5 +47,5 @@ export const PiiPurposes: Readonly<Partial<Record<Capability, readonly string[]>
 
 /** The capabilities of a domain's functions (none for a domain the map does not name). */
 export function capabilitiesOf(domain: string, map: DomainCapabilityMap = DomainCapabilities): readonly Capability[] {
-  return Object.hasOwn(map, domain) ? (map[domain as Domain | BackgroundDomain] ?? []) : [];
+  return Object.hasOwn(map, domain) ? (map[domain as AnyDomain] ?? []) : [];
 }

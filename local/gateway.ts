@@ -2,8 +2,9 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context, Handler } fr
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { FALLBACK_RESOURCE } from '../functions/kernel/http/api-handler';
-import type { Domain, Route } from '../functions/kernel/http/route';
+import { FALLBACK_DOMAIN, type Domain } from '../functions/kernel/domains';
+import { FALLBACK_RESOURCE } from '../functions/kernel/http/resolve-route';
+import type { Route } from '../functions/kernel/http/route';
 import { RouteMatcher } from '../functions/kernel/http/route-matcher';
 import { SECURITY_HEADERS } from '../functions/kernel/http/security-headers';
 
@@ -66,7 +67,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     const method = (req.method ?? 'GET').toUpperCase();
     const match = safeMatch(matcher, url.pathname);
     const route = match ? matcher.route(match.resource, method) : undefined;
-    const domain: Domain = route?.domain ?? 'platform';
+    const domain: Domain = route?.domain ?? FALLBACK_DOMAIN;
     const resource = match?.resource ?? FALLBACK_RESOURCE;
     const pathParameters = match ? match.pathParameters : { proxy: url.pathname.slice(1) };
     const event = proxyEvent(req, url, method, resource, pathParameters, body);

@@ -1,14 +1,9 @@
 import { verifyAuditChain } from '../kernel/audit/verifier';
-import { createApiHandler, implement, type AnyRouteContext } from '../kernel/http/api-handler';
-import { createLogger } from '../kernel/logging/logger';
-import { awsPlatform } from '../kernel/platform/aws';
-import { setPlatformFactory } from '../kernel/platform/platform';
-import { routeTable } from '../routes';
+import { createApiHandler } from '../kernel/http/api-handler';
+import { implement, type AnyRouteContext } from '../kernel/http/implementation';
 import { exportAuditRecords, orgAuditScope, queryAuditRecords, type AuditPage } from './queries';
 import * as routes from './routes';
 
-const logger = createLogger('audit');
-setPlatformFactory(() => awsPlatform(logger));
 
 /** Header naming the cursor of an export's next part; absent on the last part. */
 export const NEXT_CURSOR_HEADER = 'Rampart-Next-Cursor';
@@ -19,11 +14,7 @@ const reportDropped = (ctx: AnyRouteContext, auditScope: string, page: AuditPage
 };
 
 /** The audit function: an organization's audit trail, read, verified and exported. */
-export const handler = createApiHandler({
-  domain: 'audit',
-  logger,
-  routeTable,
-  routes: [
+export const handler = createApiHandler('audit', [
     implement(routes.listAuditRecords, async ({ query }, ctx) => {
       const auditScope = orgAuditScope(ctx.org.scope);
       const { order, limit, cursor, ...filter } = query;
@@ -43,5 +34,4 @@ export const handler = createApiHandler({
       reportDropped(ctx, auditScope, page);
       return { lines: page.records, ...(page.cursor ? { headers: { [NEXT_CURSOR_HEADER]: page.cursor } } : {}) };
     }),
-  ],
-});
+  ]);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { getOrg, orgKeyVersion, type OrgRecord } from '../kernel/auth/org-record';
-import { TenantKeys, type OrgScope } from '../kernel/auth/org-scope';
+import { getOrg, orgKeyVersion, type OrgRecord } from '../kernel/tenancy/org-record';
+import { type OrgScope } from '../kernel/auth/org-scope';
+import { Keys as TenantKeys } from '../kernel/storage/keys';
 import { NotFoundError } from '../kernel/errors';
 import { SealedValueError } from '../kernel/keys/aead';
 import type { OrgKeyRing } from '../kernel/keys/org-keys';

@@ -1,7 +1,8 @@
 import type { AuditTrail } from '../kernel/audit/audit-trail';
-import { getKeyRotation, keyRotationWrite, ResealSupersededError, type KeyRotationRecord } from '../kernel/auth/org-key-rotation';
-import { getOrg, orgKeyVersion, updateOrgWrite, type OrgRecord } from '../kernel/auth/org-record';
-import { orgPartition, TenantKeyPrefixes, TenantKeys, type OrgScope } from '../kernel/auth/org-scope';
+import { getKeyRotation, keyRotationWrite, ResealSupersededError, type KeyRotationRecord } from '../kernel/tenancy/org-key-rotation';
+import { getOrg, orgKeyVersion, updateOrgWrite, type OrgRecord } from '../kernel/tenancy/org-record';
+import { type OrgScope } from '../kernel/auth/org-scope';
+import { Keys as TenantKeys, Listings, orgPartition } from '../kernel/storage/keys';
 import { ConflictError, PreconditionFailedError } from '../kernel/errors';
 import { SealedValueError } from '../kernel/keys/aead';
 import { sealEnvValue, type OrgKeyRing } from '../kernel/keys/org-keys';
@@ -65,7 +66,7 @@ export async function resealOrgValues(deps: ResealDeps, scope: OrgScope, keyVers
     const page = await table.query({
       schema: EnvVarRecord,
       partition: orgPartition(scope),
-      sortKeyPrefix: TenantKeyPrefixes.allEnvVars(),
+      sortKeyPrefix: Listings.envVarsOfOrg(scope).sortKeyPrefix!,
       consistent: true,
       limit: pageSize,
       ...(rotation.cursor ? { cursor: rotation.cursor } : {}),

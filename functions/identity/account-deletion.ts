@@ -1,10 +1,11 @@
 import type { AuditActor } from '../kernel/audit/record';
-import { membershipsOfUser } from '../kernel/auth/authorize';
-import { otherOwners, removeMembershipWrites } from '../kernel/auth/memberships';
+import { membershipsOfUser } from '../kernel/tenancy/memberships';
+import { otherOwners, removeMembershipWrites } from '../kernel/tenancy/memberships';
 import { ConflictError, InvalidCredentialsError, PreconditionFailedError, ValidationError } from '../kernel/errors';
-import { implement, type AnyRouteContext } from '../kernel/http/api-handler';
+import { implement, type AnyRouteContext } from '../kernel/http/implementation';
 import { Keys } from '../kernel/storage/keys';
-import { Conditions, Writes, type TransactWrite } from '../kernel/storage/table';
+import { Conditions } from '../kernel/storage/conditions';
+import { Writes, type TransactWrite } from '../kernel/storage/writes';
 import { piiOf, requireUser, sendMail } from './account';
 import { Mail } from './mail-templates';
 import { checkSecondFactor } from './mfa';

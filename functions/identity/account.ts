@@ -1,4 +1,4 @@
-import { implement, type AnyRouteContext } from '../kernel/http/api-handler';
+import { implement, type AnyRouteContext } from '../kernel/http/implementation';
 import { InvalidCredentialsError, InvalidTokenError } from '../kernel/errors';
 import type { Platform } from '../kernel/platform/platform';
 import { consumeRateLimit } from '../kernel/rate-limit/consume';

@@ -1,8 +1,8 @@
-import type { AnyRouteContext } from '../kernel/http/api-handler';
+import type { AnyRouteContext } from '../kernel/http/implementation';
 import { ValidationError } from '../kernel/errors';
 import { checkPasswordPolicy, PasswordRejectionMessages } from './passwords';
 
-export { actorOf } from '../kernel/audit/actor';
+export { actorOf } from '../kernel/audit/entries';
 
 export const clientOf = (ctx: Pick<AnyRouteContext, 'sourceIp' | 'userAgent'>) => ({ ip: ctx.sourceIp, userAgent: ctx.userAgent });
 

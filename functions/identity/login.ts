@@ -1,6 +1,6 @@
 import { sessionHash } from '../kernel/audit/catalogue';
 import { EmailNotVerifiedError, InvalidCredentialsError, InvalidMfaCodeError, NotFoundError } from '../kernel/errors';
-import { implement, type AnyRouteContext } from '../kernel/http/api-handler';
+import { implement, type AnyRouteContext } from '../kernel/http/implementation';
 import type { TransactWrite } from '../kernel/storage/table';
 import { consumeRateLimit } from '../kernel/rate-limit/consume';
 import { NamedBuckets } from '../kernel/rate-limit/policies';

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { ConflictError, InvalidMfaCodeError } from '../kernel/errors';
-import { implement, type AnyRouteContext } from '../kernel/http/api-handler';
+import { implement, type AnyRouteContext } from '../kernel/http/implementation';
 import { Keys } from '../kernel/storage/keys';
-import { Writes, type TransactWrite } from '../kernel/storage/table';
+import { Writes, type TransactWrite } from '../kernel/storage/writes';
 import { requireUser } from './account';
 import { actorOf } from './context';
 import { generateRecoveryCodes, verifyRecoveryCode } from './recovery-codes';

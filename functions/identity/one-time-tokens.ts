@@ -1,7 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { Keys } from '../kernel/storage/keys';
-import { Conditions, Writes, type Table, type TransactWrite } from '../kernel/storage/table';
+import { Conditions } from '../kernel/storage/conditions';
+import { Writes, type TransactWrite } from '../kernel/storage/writes';
+import { type Table } from '../kernel/storage/table';
 
 /**
  * Single-use secrets sent to a person (email verification, password reset) or handed to a client

@@ -8,10 +8,12 @@ import {
   SESSION_ABSOLUTE_LIFETIME_SECONDS,
   SESSION_IDLE_LIFETIME_SECONDS,
   SessionRecord,
-} from '../kernel/auth/session';
+} from '../kernel/accounts/session-record';
 import { InvalidTokenError, PreconditionFailedError, RefreshTokenReusedError } from '../kernel/errors';
 import { Keys } from '../kernel/storage/keys';
-import { Conditions, TransactionConditionFailed, Writes, type Table, type TransactWrite } from '../kernel/storage/table';
+import { Conditions } from '../kernel/storage/conditions';
+import { Writes, type TransactWrite } from '../kernel/storage/writes';
+import { TransactionConditionFailed, type Table } from '../kernel/storage/table';
 import { secretHash } from './one-time-tokens';
 import type { UserKey, UserKeyRing } from './user-keys';
 

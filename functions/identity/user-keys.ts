@@ -5,7 +5,9 @@ import { cacheKeyOf, DataKeyCache, type DataKeyCacheOptions } from '../kernel/ke
 import type { EncryptionContext, KeyProvider } from '../kernel/keys/key-provider';
 import { KeyPurposes } from '../kernel/keys/purposes';
 import { Keys } from '../kernel/storage/keys';
-import { Conditions, Writes, type Table, type TransactWrite } from '../kernel/storage/table';
+import { Conditions } from '../kernel/storage/conditions';
+import { Writes, type TransactWrite } from '../kernel/storage/writes';
+import { type Table } from '../kernel/storage/table';
 
 /**
  * Per-user data keys (docs/crypto.md, "PII"): at signup the PII key (KMS) makes a 256-bit data key

@@ -2,8 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { ConflictError } from '../kernel/errors';
 import { Keys } from '../kernel/storage/keys';
-import { Conditions, Writes, type Table, type TransactWrite } from '../kernel/storage/table';
-import type { EmailIndex } from '../kernel/auth/email-index';
+import { Conditions } from '../kernel/storage/conditions';
+import { Writes, type TransactWrite } from '../kernel/storage/writes';
+import { type Table } from '../kernel/storage/table';
+import type { EmailIndex } from '../kernel/accounts/email-index';
 import type { UserKey, UserKeyRing } from './user-keys';
 
 /**

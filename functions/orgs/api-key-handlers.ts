@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { actorOf } from '../kernel/audit/actor';
-import { TenantKeys } from '../kernel/auth/org-scope';
+import { actorOf } from '../kernel/audit/entries';
+import { Keys as TenantKeys } from '../kernel/storage/keys';
 import { RoleRank } from '../kernel/auth/permissions';
 import { BadRequestError, ForbiddenError, NotFoundError } from '../kernel/errors';
-import { implement, type BoundRoute } from '../kernel/http/api-handler';
+import { implement, type BoundRoute } from '../kernel/http/implementation';
 import * as routes from './api-key-routes';
 import { API_KEY_MAX_LIFETIME_MS, apiKeyView, createApiKeyWrites, getApiKey, listApiKeys, revokeApiKeyWrites } from './api-keys';
 

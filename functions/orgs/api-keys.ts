@@ -1,11 +1,15 @@
 import { z } from 'zod';
-import { ApiKeyLookupRecord, generateApiKey } from '../kernel/auth/api-keys';
-import { API_KEY_SORT_PREFIX, orgPartition, TenantKeys, type OrgScope } from '../kernel/auth/org-scope';
+import { generateApiKey } from '../kernel/auth/api-key-credentials';
+import type { ApiKeyLookupRecord } from '../kernel/auth/api-key-records';
+import { type OrgScope } from '../kernel/auth/org-scope';
+import { Keys as TenantKeys, Listings, orgPartition } from '../kernel/storage/keys';
 import { Roles, type Role } from '../kernel/auth/permissions';
 import { NotFoundError } from '../kernel/errors';
 import { TableDefinition } from '../kernel/storage/table-definition';
 import { Keys } from '../kernel/storage/keys';
-import { Conditions, Writes, type Table, type TransactWrite } from '../kernel/storage/table';
+import { Conditions } from '../kernel/storage/conditions';
+import { Writes, type TransactWrite } from '../kernel/storage/writes';
+import { type Table } from '../kernel/storage/table';
 
 /** The longest an API key may live: a key that must outlive this is a key nobody reviews. */
 export const API_KEY_MAX_LIFETIME_MS = 366 * 24 * 3600 * 1000;
@@ -108,7 +112,7 @@ export async function listApiKeys(table: Table, scope: OrgScope): Promise<ApiKey
   const out: ApiKeyRecord[] = [];
   let cursor: string | undefined;
   do {
-    const page = await table.query({ schema: ApiKeyRecord, partition: orgPartition(scope), sortKeyPrefix: API_KEY_SORT_PREFIX, consistent: true, ...(cursor ? { cursor } : {}) });
+    const page = await table.query({ schema: ApiKeyRecord, partition: orgPartition(scope), sortKeyPrefix: Listings.apiKeysOfOrg(scope).sortKeyPrefix!, consistent: true, ...(cursor ? { cursor } : {}) });
     out.push(...page.items);
     cursor = page.cursor;
   } while (cursor);

@@ -1,14 +1,12 @@
-import type { MembershipRecord } from '../kernel/auth/authorize';
-import { TenantKeys, type OrgScope } from '../kernel/auth/org-scope';
+import type { MembershipRecord } from '../kernel/tenancy/memberships';
+import { type OrgScope } from '../kernel/auth/org-scope';
+import { Keys as TenantKeys } from '../kernel/storage/keys';
 import { RoleRank, type Role } from '../kernel/auth/permissions';
 import { ConflictError, ForbiddenError, NotFoundError } from '../kernel/errors';
-import { createApiHandler, implement, type AnyRouteContext } from '../kernel/http/api-handler';
-import { createLogger } from '../kernel/logging/logger';
-import { awsPlatform } from '../kernel/platform/aws';
-import { setPlatformFactory } from '../kernel/platform/platform';
-import { Writes } from '../kernel/storage/table';
-import { routeTable } from '../routes';
-import { actorOf } from '../kernel/audit/actor';
+import { createApiHandler } from '../kernel/http/api-handler';
+import { implement, type AnyRouteContext } from '../kernel/http/implementation';
+import { Writes } from '../kernel/storage/writes';
+import { actorOf } from '../kernel/audit/entries';
 import {
   createOrgWrites,
   getMembership,
@@ -21,7 +19,7 @@ import {
   orgView,
   updateOrgWrite,
 } from './organizations';
-import { membersOf, otherOwners, ownersRemainWrites, removeMembershipWrites } from '../kernel/auth/memberships';
+import { membersOf, otherOwners, ownersRemainWrites, removeMembershipWrites } from '../kernel/tenancy/memberships';
 import { apiKeyImplementations } from './api-key-handlers';
 import { orgKeyImplementations } from './org-key-handlers';
 import * as routes from './routes';
@@ -36,7 +34,7 @@ import {
   removeInvitationWrites,
 } from './invitations';
 import { InvalidTokenError } from '../kernel/errors';
-import { accountActiveCheck, verifiedEmailHashOf } from '../kernel/auth/accounts';
+import { accountActiveCheck, verifiedEmailHashOf } from '../kernel/accounts/account-proofs';
 
 const invitationMail = (to: string, orgName: string, role: string, appUrl: string, token: string) => ({
   to,
@@ -51,8 +49,6 @@ const invitationMail = (to: string, orgName: string, role: string, appUrl: strin
   ].join('\n'),
 });
 
-const logger = createLogger('orgs');
-setPlatformFactory(() => awsPlatform(logger));
 
 const userIdOf = (ctx: AnyRouteContext): string => {
   if (ctx.principal?.type !== 'user') throw new ForbiddenError('Only people manage organizations.');
@@ -81,11 +77,7 @@ async function lastOwnerGuard(ctx: AnyRouteContext, scope: OrgScope, target: Mem
 }
 
 /** The organizations function: organizations and their members. */
-export const handler = createApiHandler({
-  domain: 'orgs',
-  logger,
-  routeTable,
-  routes: [
+export const handler = createApiHandler('orgs', [
     implement(routes.createOrg, async ({ body }, ctx) => {
       const userId = userIdOf(ctx);
       const now = new Date();
@@ -228,5 +220,4 @@ export const handler = createApiHandler({
     }),
     ...apiKeyImplementations,
     ...orgKeyImplementations,
-  ],
-});
+  ]);

@@ -1,14 +1,17 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import type { EmailIndex } from '../kernel/auth/email-index';
-import { mintOrgScope, orgPartition, TenantKeys, type OrgScope } from '../kernel/auth/org-scope';
+import type { EmailIndex } from '../kernel/accounts/email-index';
+import { mintOrgScope, type OrgScope } from '../kernel/auth/org-scope';
+import { Keys as TenantKeys, orgPartition } from '../kernel/storage/keys';
 import { Roles, type Role } from '../kernel/auth/permissions';
 import { openSealed, seal, SealedValueError, type SealingKey } from '../kernel/keys/aead';
 import { cacheKeyOf, DataKeyCache } from '../kernel/keys/data-key-cache';
 import type { EncryptionContext, KeyProvider } from '../kernel/keys/key-provider';
 import { KeyPurposes } from '../kernel/keys/purposes';
 import { Keys } from '../kernel/storage/keys';
-import { Conditions, Writes, type Table, type TransactWrite } from '../kernel/storage/table';
+import { Conditions } from '../kernel/storage/conditions';
+import { Writes, type TransactWrite } from '../kernel/storage/writes';
+import { type Table } from '../kernel/storage/table';
 
 /** Invitations last a week; the link's token is 256 random bits, stored only as its SHA-256. */
 export const INVITATION_LIFETIME_SECONDS = 7 * 24 * 3600;

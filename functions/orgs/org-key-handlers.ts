@@ -1,10 +1,10 @@
-import { actorOf } from '../kernel/audit/actor';
-import { currentOrgKey, getOrg, updateOrgWrite, type OrgRecord } from '../kernel/auth/org-record';
-import { getKeyRotation, keyRotationWrite, RESEAL_STALL_MS, type KeyRotationRecord } from '../kernel/auth/org-key-rotation';
+import { actorOf } from '../kernel/audit/entries';
+import { currentOrgKey, getOrg, updateOrgWrite, type OrgRecord } from '../kernel/tenancy/org-record';
+import { getKeyRotation, keyRotationWrite, RESEAL_STALL_MS, type KeyRotationRecord } from '../kernel/tenancy/org-key-rotation';
 import type { OrgScope } from '../kernel/auth/org-scope';
 import { ConflictError, NotFoundError } from '../kernel/errors';
 import { domainEvent } from '../kernel/events/catalogue';
-import { implement, type BoundRoute, type RouteContext } from '../kernel/http/api-handler';
+import { implement, type BoundRoute, type RouteContext } from '../kernel/http/implementation';
 import { createOrgKey } from '../kernel/keys/org-keys';
 import * as routes from './org-key-routes';
 

@@ -1,16 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { MembershipRecord, membershipsOfUser } from '../kernel/auth/authorize';
-import { mintOrgScope, orgPartition, TenantKeyPrefixes, TenantKeys, type OrgScope } from '../kernel/auth/org-scope';
+import { MembershipRecord, membershipsOfUser } from '../kernel/tenancy/memberships';
+import { mintOrgScope, type OrgScope } from '../kernel/auth/org-scope';
+import { Keys as TenantKeys, Listings, orgPartition } from '../kernel/storage/keys';
 import type { Role } from '../kernel/auth/permissions';
-import { getOrg, OrgRecord } from '../kernel/auth/org-record';
+import { getOrg, OrgRecord } from '../kernel/tenancy/org-record';
 import { createOrgKey } from '../kernel/keys/org-keys';
 import type { KeyProvider } from '../kernel/keys/key-provider';
 import { Keys } from '../kernel/storage/keys';
-import { Writes, type Table, type TransactWrite } from '../kernel/storage/table';
+import { Writes, type TransactWrite } from '../kernel/storage/writes';
+import { type Table } from '../kernel/storage/table';
 
 // The record itself lives in the kernel, shared with the domains that work inside an organization.
-export { currentOrgKey, getOrg, OrgKeyRecordSchema, OrgRecord, updateOrgWrite } from '../kernel/auth/org-record';
+export { currentOrgKey, getOrg, OrgKeyRecordSchema, OrgRecord, updateOrgWrite } from '../kernel/tenancy/org-record';
 
 export const OrgView = z.object({ orgId: z.string(), name: z.string(), createdAt: z.string(), updatedAt: z.string() });
 export const orgView = (o: OrgRecord): z.output<typeof OrgView> => ({ orgId: o.orgId, name: o.name, createdAt: o.createdAt, updatedAt: o.updatedAt });
@@ -69,7 +71,7 @@ export async function getMembership(table: Table, scope: OrgScope, userId: strin
 
 /** Whether the organization still owns any project (it cannot be deleted while it does). */
 export async function hasProjects(table: Table, scope: OrgScope): Promise<boolean> {
-  const page = await table.query({ schema: z.looseObject({}), partition: orgPartition(scope), sortKeyPrefix: TenantKeyPrefixes.projects(), limit: 1, consistent: true });
+  const page = await table.query({ schema: z.looseObject({}), partition: orgPartition(scope), sortKeyPrefix: Listings.projectsOfOrg(scope).sortKeyPrefix!, limit: 1, consistent: true });
   return page.items.length > 0;
 }
 

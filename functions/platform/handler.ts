@@ -1,15 +1,11 @@
-import { createApiHandler, implement } from '../kernel/http/api-handler';
+import { createApiHandler } from '../kernel/http/api-handler';
+import { implement } from '../kernel/http/implementation';
 import { ServiceUnavailableError } from '../kernel/errors';
-import { createLogger } from '../kernel/logging/logger';
-import { awsPlatform } from '../kernel/platform/aws';
-import { setPlatformFactory } from '../kernel/platform/platform';
 import { Keys } from '../kernel/storage/keys';
 import { routeTable } from '../routes';
 import { buildOpenApiDocument } from './openapi';
 import { getHealth, getOpenApiDocument } from './routes';
 
-const logger = createLogger('platform');
-setPlatformFactory(() => awsPlatform(logger));
 
 /** Bounded so that a hung storage call reports 503 well before API Gateway's 29 s timeout. */
 const HEALTH_STORAGE_TIMEOUT_MS = 2_000;
@@ -20,11 +16,7 @@ let openApiDocument: Record<string, unknown> | undefined;
  * The platform function: health, the OpenAPI document, and the answers (404/405) for paths and
  * methods no route declares (API Gateway sends those here through the catch-all resources).
  */
-export const handler = createApiHandler({
-  domain: 'platform',
-  logger,
-  routeTable,
-  routes: [
+export const handler = createApiHandler('platform', [
     implement(getHealth, async (_input, { platform, logger: log }) => {
       try {
         await platform.table.ping(Keys.healthProbe(), HEALTH_STORAGE_TIMEOUT_MS);
@@ -38,5 +30,4 @@ export const handler = createApiHandler({
       openApiDocument ??= buildOpenApiDocument(routeTable, platform.version);
       return { body: openApiDocument as { openapi: '3.1.0' } };
     }),
-  ],
-});
+  ], { answersFor: routeTable });

@@ -1,10 +1,13 @@
 import { z } from 'zod';
-import { orgPartition, TenantKeyPrefixes, TenantKeys, type OrgScope } from '../kernel/auth/org-scope';
+import { type OrgScope } from '../kernel/auth/org-scope';
+import { Keys as TenantKeys, Listings, orgPartition } from '../kernel/storage/keys';
 import { ConflictError, NotFoundError, ValidationError } from '../kernel/errors';
 import { sealEnvValue, type EnvValueIdentity, type OrgKeyRecord } from '../kernel/keys/org-keys';
-import { Conditions, Writes, type Table, type TransactWrite } from '../kernel/storage/table';
+import { Conditions } from '../kernel/storage/conditions';
+import { Writes, type TransactWrite } from '../kernel/storage/writes';
+import { type Table } from '../kernel/storage/table';
 import { TableDefinition } from '../kernel/storage/table-definition';
-import { currentOrgKey, getOrg, OrgKeyRotatedError, sealingKeyCheck } from '../kernel/auth/org-record';
+import { currentOrgKey, getOrg, OrgKeyRotatedError, sealingKeyCheck } from '../kernel/tenancy/org-record';
 
 /**
  * Write-only environment variables of a project (shared by its services) or of one service. The
@@ -120,7 +123,7 @@ export async function listEnvVars(table: Table, scope: OrgScope, owner: EnvOwner
     const page = await table.query({
       schema: EnvVarRecord,
       partition: orgPartition(scope),
-      sortKeyPrefix: TenantKeyPrefixes.envVars(owner.projectId, owner.serviceId),
+      sortKeyPrefix: Listings.envVarsOf(scope, owner).sortKeyPrefix!,
       consistent: true,
       ...(cursor ? { cursor } : {}),
     });

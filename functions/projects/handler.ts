@@ -1,14 +1,11 @@
-import { actorOf } from '../kernel/audit/actor';
+import { actorOf } from '../kernel/audit/entries';
 import type { AuditEntry } from '../kernel/audit/audit-trail';
 import type { AuditAction } from '../kernel/audit/catalogue';
 import type { OrgAccess } from '../kernel/auth/authorize';
 import { NotFoundError, PreconditionFailedError, ConflictError, ValidationError } from '../kernel/errors';
-import { createApiHandler, implement, type AnyRouteContext } from '../kernel/http/api-handler';
-import { fieldIssues } from '../kernel/http/validate-request';
-import { createLogger } from '../kernel/logging/logger';
-import { awsPlatform } from '../kernel/platform/aws';
-import { setPlatformFactory } from '../kernel/platform/platform';
-import { routeTable } from '../routes';
+import { createApiHandler } from '../kernel/http/api-handler';
+import { implement, type AnyRouteContext } from '../kernel/http/implementation';
+import { fieldIssues } from '../kernel/http/field-issues';
 import { parseDotenv } from './dotenv';
 import {
   deleteEnvVarWrite,
@@ -34,8 +31,6 @@ import * as routes from './routes';
 import { applyServicePatch, resolveServiceSpec } from './service-spec';
 import { createServiceWrites, deleteServiceWrites, getService, listServices, serviceView, updateServiceWrite } from './services';
 
-const logger = createLogger('projects');
-setPlatformFactory(() => awsPlatform(logger));
 
 const DEFAULT_PAGE_SIZE = 50;
 
@@ -139,11 +134,7 @@ async function importEnv(ctx: OrgContext, owner: EnvOwner, dotenv: string) {
 }
 
 /** The project service: projects of an organization and the services of a project. */
-export const handler = createApiHandler({
-  domain: 'projects',
-  logger,
-  routeTable,
-  routes: [
+export const handler = createApiHandler('projects', [
     implement(routes.createProject, async ({ body }, ctx) => {
       const { project, writes } = createProjectWrites(ctx.org.scope, body, creatorOf(ctx), new Date());
       await ctx.platform.audit.commit(entry(ctx, 'project.created', { type: 'project', id: project.projectId }, { name: project.name }), writes);
@@ -260,5 +251,4 @@ export const handler = createApiHandler({
       implement(level.list, async ({ params }, ctx) => ({ body: await listEnv(ctx, envOwner(params)) })),
       implement(level.import, async ({ params, body }, ctx) => ({ body: await importEnv(ctx, envOwner(params), body.dotenv) })),
     ]),
-  ],
-});
+  ]);

@@ -1,9 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { orgPartition, TenantKeyPrefixes, TenantKeys, type OrgScope } from '../kernel/auth/org-scope';
+import { type OrgScope } from '../kernel/auth/org-scope';
+import { Keys as TenantKeys, Listings, orgPartition } from '../kernel/storage/keys';
 import { ConflictError, NotFoundError, PreconditionFailedError } from '../kernel/errors';
 import { decodeCursor, encodeCursor } from '../kernel/storage/cursor';
-import { Conditions, Writes, type Page, type Table, type TransactWrite } from '../kernel/storage/table';
+import { Conditions } from '../kernel/storage/conditions';
+import { Writes, type TransactWrite } from '../kernel/storage/writes';
+import { type Page, type Table } from '../kernel/storage/table';
 import { TableDefinition } from '../kernel/storage/table-definition';
 
 /**
@@ -91,7 +94,7 @@ export async function listProjects(table: Table, scope: OrgScope, page: { limit:
   return table.query({
     schema: ProjectRecord,
     partition: orgPartition(scope),
-    sortKeyPrefix: TenantKeyPrefixes.projects(),
+    sortKeyPrefix: Listings.projectsOfOrg(scope).sortKeyPrefix!,
     limit: page.limit,
     consistent: true,
     ...(page.cursor !== undefined ? { cursor: page.cursor } : {}),
@@ -110,7 +113,7 @@ const MAX_KEY_PROJECTS = 20;
  */
 export async function listProjectsAmong(table: Table, scope: OrgScope, projectIds: readonly string[], page: { limit: number; cursor?: string | undefined }): Promise<Page<ProjectRecord>> {
   if (projectIds.length > MAX_KEY_PROJECTS) throw new TypeError(`at most ${MAX_KEY_PROJECTS} project ids`);
-  const prefix = TenantKeyPrefixes.projects();
+  const prefix = Listings.projectsOfOrg(scope).sortKeyPrefix!;
   const after = decodeCursor(page.cursor, {
     keyAttributes: [TableDefinition.partitionKey, TableDefinition.sortKey],
     partitionAttribute: TableDefinition.partitionKey,

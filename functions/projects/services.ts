@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { orgPartition, TenantKeyPrefixes, TenantKeys, type OrgScope } from '../kernel/auth/org-scope';
+import { type OrgScope } from '../kernel/auth/org-scope';
+import { Keys as TenantKeys, Listings, orgPartition } from '../kernel/storage/keys';
 import { ConflictError, NotFoundError } from '../kernel/errors';
-import { Conditions, Writes, type Page, type Table, type TransactWrite } from '../kernel/storage/table';
+import { Conditions } from '../kernel/storage/conditions';
+import { Writes, type TransactWrite } from '../kernel/storage/writes';
+import { type Page, type Table } from '../kernel/storage/table';
 import { projectServiceCountWrite } from './projects';
 import { ResolvedServiceSpec } from './service-spec';
 
@@ -84,7 +87,7 @@ export async function listServices(table: Table, scope: OrgScope, projectId: str
   return table.query({
     schema: ServiceRecord,
     partition: orgPartition(scope),
-    sortKeyPrefix: TenantKeyPrefixes.servicesOfProject(projectId),
+    sortKeyPrefix: Listings.servicesOfProject(scope, projectId).sortKeyPrefix!,
     limit: page.limit,
     consistent: true,
     ...(page.cursor !== undefined ? { cursor: page.cursor } : {}),

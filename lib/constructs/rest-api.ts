@@ -3,8 +3,9 @@ import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { FALLBACK_RESOURCE } from '../../functions/kernel/http/api-handler';
-import type { Domain, Route } from '../../functions/kernel/http/route';
+import type { Domain } from '../../functions/kernel/domains';
+import { FALLBACK_RESOURCE } from '../../functions/kernel/http/resolve-route';
+import type { Route } from '../../functions/kernel/http/route';
 import { addGatewayErrorResponses } from './gateway-responses';
 
 export interface RampartRestApiProps {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import { API_KEY_USE_RECORD_INTERVAL_MS } from '../../functions/kernel/auth/api-keys';
+import { API_KEY_USE_RECORD_INTERVAL_MS } from '../../functions/kernel/auth/api-key-credentials';
 import { Keys } from '../../functions/kernel/storage/keys';
 import { routeTable } from '../../functions/routes';
 import { bearer, type TestUser } from '../support/identity';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EmailIndexKeyRecord, emailIndexContext } from '../../functions/kernel/auth/email-index';
+import { EmailIndexKeyRecord, emailIndexContext } from '../../functions/kernel/accounts/email-index';
 import { NamedBuckets } from '../../functions/kernel/rate-limit/policies';
 import { bucketId } from '../../functions/kernel/rate-limit/subjects';
 import { Keys } from '../../functions/kernel/storage/keys';

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mintOrgScope, orgPartition, TenantKeys } from '../../functions/kernel/auth/org-scope';
-import { getOrg, OrgKeyRotatedError, sealingKeyCheck } from '../../functions/kernel/auth/org-record';
+import { mintOrgScope } from '../../functions/kernel/auth/org-scope';
+import { Keys as TenantKeys, orgPartition } from '../../functions/kernel/storage/keys';
+import { getOrg, OrgKeyRotatedError, sealingKeyCheck } from '../../functions/kernel/tenancy/org-record';
 import { SealedValueError } from '../../functions/kernel/keys/aead';
 import { OrgKeyRing } from '../../functions/kernel/keys/org-keys';
 import { openEnvironment } from '../../functions/deploy/environment';

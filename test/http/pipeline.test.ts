@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import { createApiHandler, implement } from '../../functions/kernel/http/api-handler';
+import { createApiHandler } from '../../functions/kernel/http/api-handler';
+import { implement } from '../../functions/kernel/http/implementation';
 import { defineRoute, type Route } from '../../functions/kernel/http/route';
 import { SECURITY_HEADERS } from '../../functions/kernel/http/security-headers';
 import { createLogger } from '../../functions/kernel/logging/logger';
@@ -58,11 +59,9 @@ const routes: Route[] = [echo, boom, leaky, privateRoute];
 
 const SECRET = 'hunter2-correct-horse-battery';
 
-const handler = createApiHandler({
-  domain: 'platform',
-  logger: createLogger('pipeline-test'),
-  routeTable: routes,
-  routes: [
+const handler = createApiHandler(
+  'platform',
+  [
     implement(echo, async ({ params, query, body }) => ({
       body: { thingId: params.thingId, name: body.name, size: body.size, dryRun: query.dryRun === 'true' },
     })),
@@ -72,7 +71,8 @@ const handler = createApiHandler({
     implement(leaky, async () => ({ body: { name: 'ok', passwordHash: 'argon2id$...', internal: true } as { name: string } })),
     implement(privateRoute, async () => ({ body: {} })),
   ],
-});
+  { logger: createLogger('pipeline-test'), answersFor: routes },
+);
 
 describe('request pipeline', () => {
   let gateway: RunningGateway;

@@ -2,7 +2,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { z } from 'zod';
 import type { Authenticator } from '../../functions/kernel/auth/authenticator';
 import { UnauthenticatedError } from '../../functions/kernel/errors';
-import { createApiHandler, implement } from '../../functions/kernel/http/api-handler';
+import { createApiHandler } from '../../functions/kernel/http/api-handler';
+import { implement } from '../../functions/kernel/http/implementation';
 import { defineRoute, type Route } from '../../functions/kernel/http/route';
 import { SECURITY_HEADERS } from '../../functions/kernel/http/security-headers';
 import { createLogger } from '../../functions/kernel/logging/logger';
@@ -81,11 +82,9 @@ const routes: Route[] = [general, sensitive, login, restart, boom, named];
 const NAMED_BUCKET = { name: 'test-named', limit: 2, periodSeconds: 60 } as const;
 
 function buildHandler(logger = createLogger('rate-limit-test')) {
-  return createApiHandler({
-    domain: 'platform',
-    logger,
-    routeTable: routes,
-    routes: [
+  return createApiHandler(
+    'platform',
+    [
       implement(general, async () => ({ body: {} })),
       implement(sensitive, async () => ({ body: {} })),
       implement(login, async () => ({ body: {} })),
@@ -98,7 +97,8 @@ function buildHandler(logger = createLogger('rate-limit-test')) {
         return { body: {} };
       }),
     ],
-  });
+    { logger: logger, answersFor: routes },
+  );
 }
 
 /** `Authorization: Bearer <userId>` is that user: every test makes its own principals. */

@@ -1,8 +1,8 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ErrorBody } from '../../functions/kernel/http/error-renderer';
-import { FALLBACK_RESOURCE } from '../../functions/kernel/http/api-handler';
-import type { Domain } from '../../functions/kernel/http/route';
+import type { Domain } from '../../functions/kernel/domains';
+import { FALLBACK_RESOURCE } from '../../functions/kernel/http/resolve-route';
 import { SECURITY_HEADERS } from '../../functions/kernel/http/security-headers';
 import { PlatformEnv } from '../../functions/kernel/platform/aws';
 import { KeyPrefix, Keys } from '../../functions/kernel/storage/keys';

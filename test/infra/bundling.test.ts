@@ -8,7 +8,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ErrorBody } from '../../functions/kernel/http/error-renderer';
-import { FALLBACK_RESOURCE } from '../../functions/kernel/http/api-handler';
+import { FALLBACK_RESOURCE } from '../../functions/kernel/http/resolve-route';
 import { PlatformEnv } from '../../functions/kernel/platform/aws';
 import { DomainNativeModules } from '../../lib/api-stack';
 import { createRampartApp, StackIds } from '../../lib/app';

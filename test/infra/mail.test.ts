@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { App } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Domain } from '../../functions/kernel/http/route';
+import type { Domain } from '../../functions/kernel/domains';
 import { PlatformEnv } from '../../functions/kernel/platform/aws';
 import { createRampartApp } from '../../lib/app';
 import { DEFAULT_APP_URL } from '../../lib/app-url';

@@ -9,7 +9,8 @@ import type { AuditRecord } from '../../functions/kernel/audit/record';
 import { verifyAuditChain } from '../../functions/kernel/audit/verifier';
 import { ConflictError, ServiceUnavailableError } from '../../functions/kernel/errors';
 import type { DomainEvent } from '../../functions/kernel/events/catalogue';
-import { Conditions, TransactionConditionFailed, type TransactWrite } from '../../functions/kernel/storage/table';
+import { Conditions } from '../../functions/kernel/storage/conditions';
+import { TransactionConditionFailed, type TransactWrite } from '../../functions/kernel/storage/table';
 import { testPlatform, uniqueId } from '../support/platform';
 import { expectedHash, GENESIS, getRaw, headKey, orgScope, putRaw, rawChain, recordKey, type RawItem } from './audit-fixtures';
 

@@ -3,7 +3,7 @@ import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, inject, it } from 'vitest';
 import { AuditTrail } from '../../functions/kernel/audit/audit-trail';
 import { verifyAuditChain } from '../../functions/kernel/audit/verifier';
-import { EMAIL_INDEX_BOOTSTRAP_ACTOR, EmailIndex, emailIndexContext } from '../../functions/kernel/auth/email-index';
+import { EMAIL_INDEX_BOOTSTRAP_ACTOR, EmailIndex, emailIndexContext } from '../../functions/kernel/accounts/email-index';
 import { SealedValueError } from '../../functions/kernel/keys/aead';
 import { KeyUnwrapError } from '../../functions/kernel/keys/key-provider';
 import { KeyPurposes } from '../../functions/kernel/keys/purposes';

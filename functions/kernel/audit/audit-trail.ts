@@ -1,11 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { KeyPrefix, Keys } from '../storage/keys';
-import { Conditions, TransactionConflictError, type Table, type TransactWrite } from '../storage/table';
+import { Conditions } from '../storage/conditions';
+import { KeyPrefix } from '../storage/keys';
+import { MAX_TRANSACTION_ITEMS, TransactionConflictError, type Table } from '../storage/table';
+import { keyOfWrite, type TransactWrite } from '../storage/writes';
 import { ServiceUnavailableError } from '../errors';
 import { AuditActions, isAuditAction, type AuditAction, type AuditMetadata } from './catalogue';
 import {
   AuditActor,
-  AuditHead,
+  AuditHeads,
+  AuditRecords,
+  type AuditHead,
   AuditScope,
   AuditTarget,
   GENESIS_HASH,
@@ -23,10 +27,14 @@ export interface AuditEntry<A extends AuditAction = AuditAction> {
 }
 
 /** Whether a transaction item writes (puts, updates or deletes) an item under an audit key. */
-function writesAuditKey({ item }: TransactWrite): boolean {
-  const pk = (item.Put?.Item ?? item.Update?.Key ?? item.Delete?.Key)?.pk;
+function writesAuditKey(write: TransactWrite): boolean {
+  if (write.item.ConditionCheck) return false;
+  const pk = keyOfWrite(write)?.pk;
   return typeof pk === 'string' && (pk.startsWith(KeyPrefix.audit) || pk.startsWith(KeyPrefix.auditHead));
 }
+
+/** The changes one `commit` carries at most: a transaction's items, less the record and the head. */
+export const MAX_CHANGES_WITH_RECORD = MAX_TRANSACTION_ITEMS - 2;
 
 /** Another writer extended the chain between our read of the head and our transaction. */
 class ChainHeadMoved extends Error {}
@@ -70,13 +78,13 @@ export class AuditTrail {
     const actor = AuditActor.parse(entry.actor);
     const target = entry.target === undefined ? undefined : AuditTarget.parse(entry.target);
     const metadata = AuditActions[entry.action].parse(entry.metadata) as Record<string, unknown>;
-    if (changes.length > 98) throw new RangeError('a transaction holds at most 100 items, two of them the audit record and head');
+    if (changes.length > MAX_CHANGES_WITH_RECORD) throw new RangeError('a transaction holds at most 100 items, two of them the audit record and head');
     // Records are immutable and heads move only with a record: a change riding along in the same
     // transaction could otherwise delete or rewrite history and still commit a valid-looking record.
     if (changes.some(writesAuditKey)) throw new TypeError('a change may not write audit records or chain heads');
 
     for (let attempt = 1; ; attempt++) {
-      const head = await this.#table.get(Keys.auditHead(scope), AuditHead, { consistent: true });
+      const head = await this.#table.read(AuditHeads.at(scope));
       const seq = (head?.seq ?? 0) + 1;
       const unsigned = {
         scope,
@@ -107,36 +115,22 @@ export class AuditTrail {
   }
 
   #chainWrites(record: AuditRecord, head: AuditHead | undefined): TransactWrite[] {
-    const recordKey = Keys.auditRecord(record.scope, record.seq);
-    const headKey = Keys.auditHead(record.scope);
     const moved = () => new ChainHeadMoved();
+    const headIsStill = head ? Conditions.all(Conditions.attributeIs('seq', head.seq), Conditions.attributeIs('hash', head.hash)) : Conditions.notExists;
     return [
-      {
-        item: {
-          Put: {
-            TableName: '',
-            Item: { ...recordKey, gsi1pk: Keys.auditByAction(record.scope, record.action), gsi1sk: recordKey.sk, ...record },
-            ...Conditions.notExists,
-          },
-        },
-        onConditionFailed: moved,
-      },
-      {
-        item: {
-          Put: {
-            TableName: '',
-            Item: { ...headKey, scope: record.scope, seq: record.seq, hash: record.hash, updatedAt: record.at },
-            ...(head
-              ? {
-                  ConditionExpression: '#seq = :prevSeq AND #hash = :prevHash',
-                  ExpressionAttributeNames: { '#seq': 'seq', '#hash': 'hash' },
-                  ExpressionAttributeValues: { ':prevSeq': head.seq, ':prevHash': head.hash },
-                }
-              : Conditions.notExists),
-          },
-        },
-        onConditionFailed: moved,
-      },
+      AuditRecords.at(record.scope, record.seq).create(record, moved),
+      AuditHeads.at(record.scope).put({ scope: record.scope, seq: record.seq, hash: record.hash, updatedAt: record.at }, { when: headIsStill, onConditionFailed: moved }),
     ];
+  }
+
+  /**
+   * Commits `changes` beyond what one transaction holds: the first ones atomically with the record
+   * (as `commit`), the rest afterwards in transactions of their own. For changes that are each
+   * safe on their own once the recorded one has landed (revoking more sessions, deleting more items).
+   */
+  async commitInBatches<A extends AuditAction>(entry: AuditEntry<A>, changes: readonly TransactWrite[]): Promise<AuditRecord> {
+    const record = await this.commit(entry, changes.slice(0, MAX_CHANGES_WITH_RECORD));
+    await this.#table.transactInBatches(changes.slice(MAX_CHANGES_WITH_RECORD));
+    return record;
   }
 }

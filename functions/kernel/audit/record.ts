@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { canonicalJson } from '../canonical-json';
+import { defineEntity } from '../storage/entity';
+import { IndexKeys, Keys, Listings } from '../storage/keys';
 
 /** prevHash of the first record of every chain. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -36,8 +38,20 @@ export const AuditRecord = z.object({
 });
 export type AuditRecord = z.output<typeof AuditRecord>;
 
-export const AuditHead = z.object({ scope: AuditScope, seq: z.number().int().positive(), hash: z.string() });
+export const AuditHead = z.object({ scope: AuditScope, seq: z.number().int().positive(), hash: z.string(), updatedAt: z.string().optional() });
 export type AuditHead = z.output<typeof AuditHead>;
+
+/** Records, by scope and sequence number, and listed by action through gsi1. IAM forbids changing them. */
+export const AuditRecords = defineEntity({
+  name: 'audit record',
+  schema: AuditRecord,
+  key: Keys.auditRecord,
+  indexKeys: (record, scope: string, seq: number) => IndexKeys.auditRecordByAction(scope, record.action, seq),
+  queries: { ofChain: Listings.auditRecords, byAction: Listings.auditRecordsByAction },
+});
+
+/** The head of each chain: the last record's sequence number and hash. */
+export const AuditHeads = defineEntity({ name: 'audit head', schema: AuditHead, key: Keys.auditHead });
 
 /** SHA-256 over the canonical encoding of every field of the record but `hash` itself. */
 export function hashAuditRecord(record: Omit<AuditRecord, 'hash'>): string {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { Keys } from '../storage/keys';
+import { IndexKeys, Keys, Listings } from '../storage/keys';
 import type { Table } from '../storage/table';
-import { AuditHead, AuditRecord, GENESIS_HASH, hashAuditRecord } from './record';
+import { AuditHead, AuditHeads, AuditRecord, GENESIS_HASH, hashAuditRecord } from './record';
 
 export type ChainBreak =
   | 'malformed_record'
@@ -39,7 +39,8 @@ const StoredRecord = z.strictObject({
 function storedInPlace(item: z.output<typeof StoredRecord>): boolean {
   try {
     const key = Keys.auditRecord(item.scope, item.seq);
-    return item.sk === key.sk && item.gsi1sk === key.sk && item.gsi1pk === Keys.auditByAction(item.scope, item.action);
+    const index = IndexKeys.auditRecordByAction(item.scope, item.action, item.seq);
+    return item.pk === key.pk && item.sk === key.sk && item.gsi1pk === index.gsi1pk && item.gsi1sk === index.gsi1sk;
   } catch {
     return false; // an action no key can be built from was never written by the trail
   }
@@ -53,36 +54,23 @@ function storedInPlace(item: z.output<typeof StoredRecord>): boolean {
 export async function verifyAuditChain(table: Table, scope: string): Promise<ChainVerification> {
   let expectedSeq = 1;
   let prevHash = GENESIS_HASH;
-  let cursor: string | undefined;
   const broken = (seq: number, reason: ChainBreak): ChainVerification => ({ ok: false, scope, checked: expectedSeq - 1, brokenAt: { seq, reason } });
 
-  do {
-    const page = await table.query({
-      schema: Anything,
-      partition: Keys.auditPartition(scope),
-      sortKeyPrefix: 'SEQ#',
-      limit: PAGE,
-      consistent: true,
-      withKeys: true,
-      ...(cursor ? { cursor } : {}),
-    });
-    for (const raw of page.items) {
-      const parsed = StoredRecord.safeParse(raw);
-      if (!parsed.success) return broken(expectedSeq, 'malformed_record');
-      const { pk: _pk, sk: _sk, gsi1pk: _gsi1pk, gsi1sk: _gsi1sk, ...record } = parsed.data;
-      if (record.seq !== expectedSeq || record.scope !== scope) return broken(expectedSeq, 'sequence_gap');
-      if (record.prevHash !== prevHash) return broken(record.seq, 'previous_hash_mismatch');
-      const { hash, ...unsigned } = record;
-      if (hashAuditRecord(unsigned) !== hash) return broken(record.seq, 'hash_mismatch');
-      if (!storedInPlace(parsed.data)) return broken(record.seq, 'malformed_record');
-      prevHash = hash;
-      expectedSeq++;
-    }
-    cursor = page.cursor;
-  } while (cursor);
+  for await (const { item: raw } of table.walk(Listings.auditRecords(scope), { ascending: true, readPage: PAGE })) {
+    const parsed = StoredRecord.safeParse(raw);
+    if (!parsed.success) return broken(expectedSeq, 'malformed_record');
+    const { pk: _pk, sk: _sk, gsi1pk: _gsi1pk, gsi1sk: _gsi1sk, ...record } = parsed.data;
+    if (record.seq !== expectedSeq || record.scope !== scope) return broken(expectedSeq, 'sequence_gap');
+    if (record.prevHash !== prevHash) return broken(record.seq, 'previous_hash_mismatch');
+    const { hash, ...unsigned } = record;
+    if (hashAuditRecord(unsigned) !== hash) return broken(record.seq, 'hash_mismatch');
+    if (!storedInPlace(parsed.data)) return broken(record.seq, 'malformed_record');
+    prevHash = hash;
+    expectedSeq++;
+  }
 
   const lastSeq = expectedSeq - 1;
-  const stored = await table.get(Keys.auditHead(scope), Anything, { consistent: true });
+  const stored = await table.get(AuditHeads.key(scope), Anything, { consistent: true });
   const parsedHead = stored === undefined ? undefined : AuditHead.safeParse(stored);
   if (parsedHead && !parsedHead.success) return broken(lastSeq, 'head_mismatch');
   const head = parsedHead?.data;

@@ -6,7 +6,7 @@ import { Keys } from '../storage/keys';
 import { AccessTokens } from './access-tokens';
 import { createAuthenticator, SESSION_STATUS_CACHE_MS } from './authenticate';
 import type { Authenticator } from './authenticator';
-import { SessionRecord } from './session';
+import { SessionRecord } from '../accounts/session-record';
 
 // Over a table of its own: issuing tokens creates a signing key, and signing keys are global.
 

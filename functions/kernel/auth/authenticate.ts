@@ -1,10 +1,9 @@
+import { isSessionUsable, Sessions } from '../accounts/session-record';
 import { UnauthenticatedError } from '../errors';
-import { Keys } from '../storage/keys';
 import type { Table } from '../storage/table';
 import type { AccessTokens } from './access-tokens';
-import { isApiKeyCredential, verifyApiKey } from './api-keys';
+import { isApiKeyCredential, verifyApiKey } from './api-key-credentials';
 import type { Authenticator } from './authenticator';
-import { isSessionUsable, SessionRecord } from './session';
 
 /**
  * How long an instance trusts that a session is still active. A revoked session's access tokens
@@ -37,7 +36,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     const cached = activeUntil.get(cacheKey);
     if (cached !== undefined && cached > now()) return true;
     activeUntil.delete(cacheKey);
-    const session = await options.table.get(Keys.session(userId, sessionId), SessionRecord, { consistent: true });
+    const session = await options.table.read(Sessions.at(userId, sessionId));
     if (!isSessionUsable(session, now() / 1000)) return false;
     if (activeUntil.size >= SESSION_CACHE_MAX_ENTRIES) activeUntil.delete(activeUntil.keys().next().value!);
     activeUntil.set(cacheKey, now() + SESSION_STATUS_CACHE_MS);

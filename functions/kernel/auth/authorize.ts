@@ -1,20 +1,10 @@
-import { z } from 'zod';
 import { ForbiddenError, NotFoundError, UnauthenticatedError } from '../errors';
-import { KeyPrefix, Keys } from '../storage/keys';
+import { Keys } from '../storage/keys';
 import type { Table } from '../storage/table';
-import { mintOrgScope, TenantKeys, type OrgScope } from './org-scope';
-import { roleAllows, RoleRank, Roles, type Permission, type Role } from './permissions';
+import { getMembership } from '../tenancy/memberships';
+import { mintOrgScope, type OrgScope } from './org-scope';
+import { roleAllows, RoleRank, type Permission, type Role } from './permissions';
 import type { Principal } from './principal';
-
-/** A person's place in an organization, at `ORG#<orgId>` / `MEMBER#<userId>`. */
-export const MembershipRecord = z.object({
-  orgId: z.string(),
-  userId: z.string(),
-  role: z.enum(Roles),
-  joinedAt: z.string(),
-  version: z.number(),
-});
-export type MembershipRecord = z.output<typeof MembershipRecord>;
 
 export interface OrgAccess {
   readonly scope: OrgScope;
@@ -39,7 +29,7 @@ export async function requireOrg(table: Table, principal: Principal, orgId: stri
   let role: Role;
   if (principal.type === 'user') {
     // Read on every request, consistently: removing a member ends their access at once.
-    const membership = await table.get(TenantKeys.member(scope, principal.userId), MembershipRecord, { consistent: true });
+    const membership = await getMembership(table, scope, principal.userId);
     if (!membership) throw new NotFoundError(NO_SUCH_ORG);
     role = membership.role;
   } else {
@@ -47,7 +37,7 @@ export async function requireOrg(table: Table, principal: Principal, orgId: stri
     if (principal.orgId !== orgId) throw new NotFoundError(NO_SUCH_ORG);
     // A key lives only as long as its creator's membership (read consistently, like a member's):
     // removing a member ends their keys at once. A dead key is a 401, like a revoked one.
-    const creator = await table.get(TenantKeys.member(scope, principal.createdBy), MembershipRecord, { consistent: true });
+    const creator = await getMembership(table, scope, principal.createdBy);
     if (!creator) throw new UnauthenticatedError('Invalid API key.');
     // Demoting the creator lowers the key with them: a key never holds more than its creator now does.
     role = RoleRank[creator.role] < RoleRank[principal.role] ? creator.role : principal.role;
@@ -56,14 +46,11 @@ export async function requireOrg(table: Table, principal: Principal, orgId: stri
   return { scope, role };
 }
 
-const Existing = z.looseObject({});
-
 /**
  * The next links: a `{userId}` in the path must be a member of this organization, a `{projectId}`
  * a project of it (and one of the key's projects, for a restricted API key), and a `{serviceId}` a
- * service of that project. The keys contain the
- * organization and the project, so a foreign id finds nothing (404): ownership needs no separate
- * check a handler could skip.
+ * service of that project. The keys contain the organization and the project, so a foreign id
+ * finds nothing (404): ownership needs no separate check a handler could skip.
  */
 export async function requireResources(table: Table, scope: OrgScope, params: Readonly<Record<string, unknown>>, principal?: Principal): Promise<void> {
   const userId = typeof params.userId === 'string' ? params.userId : undefined;
@@ -73,11 +60,11 @@ export async function requireResources(table: Table, scope: OrgScope, params: Re
   if (projectId !== undefined && principal?.type === 'api_key' && principal.projectIds && !principal.projectIds.includes(projectId)) {
     throw new NotFoundError('No such project.');
   }
-  if (userId !== undefined && !(await table.get(TenantKeys.member(scope, userId), MembershipRecord, { consistent: true }))) {
+  if (userId !== undefined && !(await getMembership(table, scope, userId))) {
     throw new NotFoundError('No such member.');
   }
   if (projectId === undefined) return;
-  const exists = async (key: { pk: string; sk: string } | undefined) => key !== undefined && (await table.get(key, Existing, { consistent: true })) !== undefined;
+  const exists = async (key: { pk: string; sk: string } | undefined) => key !== undefined && (await table.exists({ key }));
   const keyOrUndefined = <T,>(build: () => T): T | undefined => {
     try {
       return build();
@@ -85,32 +72,8 @@ export async function requireResources(table: Table, scope: OrgScope, params: Re
       return undefined;
     }
   };
-  if (!(await exists(keyOrUndefined(() => TenantKeys.project(scope, projectId))))) throw new NotFoundError('No such project.');
-  if (serviceId !== undefined && !(await exists(keyOrUndefined(() => TenantKeys.service(scope, projectId, serviceId))))) {
+  if (!(await exists(keyOrUndefined(() => Keys.project(scope, projectId))))) throw new NotFoundError('No such project.');
+  if (serviceId !== undefined && !(await exists(keyOrUndefined(() => Keys.service(scope, projectId, serviceId))))) {
     throw new NotFoundError('No such service.');
   }
-}
-
-/**
- * The organizations a user belongs to, each with the proof to act on its membership: the user's
- * index (gsi1, eventually consistent) lists candidates, and a consistent read of each membership
- * confirms it. A membership is itself the proof that lets its organization's scope be minted here
- * (used when a person deletes their account and leaves every organization).
- */
-export async function membershipsOfUser(table: Table, userId: string): Promise<{ scope: OrgScope; membership: MembershipRecord }[]> {
-  const candidates: MembershipRecord[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await table.query({ schema: MembershipRecord, index: 'gsi1', partition: Keys.userPartition(userId), sortKeyPrefix: KeyPrefix.org, ...(cursor ? { cursor } : {}) });
-    candidates.push(...page.items);
-    cursor = page.cursor;
-  } while (cursor);
-  const confirmed = await Promise.all(
-    candidates.map(async (candidate) => {
-      const scope = mintOrgScope(candidate.orgId);
-      const membership = await table.get(TenantKeys.member(scope, userId), MembershipRecord, { consistent: true });
-      return membership ? { scope, membership } : undefined;
-    }),
-  );
-  return confirmed.filter((m) => m !== undefined);
 }

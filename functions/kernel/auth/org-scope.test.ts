@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { mintOrgScope, orgItemKey, orgPartition } from './org-scope';
+import { orgItemKey, orgPartition } from '../storage/keys';
+import { mintOrgScope } from './org-scope';
 
 const FUNCTIONS = resolve(import.meta.dirname, '../..');
 
@@ -9,7 +10,7 @@ const FUNCTIONS = resolve(import.meta.dirname, '../..');
  * Modules allowed to mint an OrgScope: the authorization chain, creating an organization, accepting
  * an invitation, and the deploy path's consumer acting on an event that names its organization.
  */
-const MINTERS = new Set(['kernel/auth/org-scope.ts', 'kernel/auth/authorize.ts', 'orgs/organizations.ts', 'orgs/invitations.ts', 'deploy/consumer.ts']);
+const MINTERS = new Set(['kernel/auth/org-scope.ts', 'kernel/auth/authorize.ts', 'kernel/tenancy/memberships.ts', 'orgs/organizations.ts', 'orgs/invitations.ts', 'deploy/consumer.ts']);
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

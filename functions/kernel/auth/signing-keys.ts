@@ -6,8 +6,10 @@ import type { AuditActor } from '../audit/record';
 import { openEnvelope, sealEnvelope, type EnvelopeRecord } from '../keys/envelope';
 import type { KeyProvider } from '../keys/key-provider';
 import { KeyPurposes } from '../keys/purposes';
-import { Keys } from '../storage/keys';
-import { Conditions, TransactionConditionFailed, TransactionConflictError, Writes, type Table, type TransactWrite } from '../storage/table';
+import { AuditScopes } from '../audit/scopes';
+import { defineEntity } from '../storage/entity';
+import { Keys, Listings } from '../storage/keys';
+import { TransactionConflictError, type Table, type TransactWrite } from '../storage/table';
 
 /**
  * The Ed25519 keys that sign access tokens. A private key exists in plaintext only in memory: at
@@ -34,6 +36,12 @@ const StoredKey = z.object({
 type StoredKey = z.output<typeof StoredKey>;
 
 const ActivePointer = z.object({ kid: z.string(), version: z.number() });
+
+const SigningKeys = defineEntity({ name: 'signing key', schema: StoredKey, key: Keys.signingKey, queries: { all: Listings.signingKeys } });
+const ActiveSigningKey = defineEntity({ name: 'active signing key', schema: ActivePointer, key: Keys.activeSigningKey });
+
+/** Another instance moved ACTIVE first. */
+class PointerMoved extends Error {}
 
 const envelopeBinding = (kid: string) => ({
   identity: { kind: 'access-token-signing-key', kid },
@@ -105,13 +113,13 @@ export class SigningKeyStore {
       [],
       trail &&
         ((writes, kid) =>
-          trail.commit({ scope: 'platform', actor: BOOTSTRAP_ACTOR, action: 'platform.signing_key_created', target: { type: 'signing_key', id: kid }, metadata: { kid } }, writes)),
+          trail.commit({ scope: AuditScopes.platform, actor: BOOTSTRAP_ACTOR, action: 'platform.signing_key_created', target: { type: 'signing_key', id: kid }, metadata: { kid } }, writes)),
     );
   }
 
   /** Every key whose tokens may still be valid: the active one and retired ones within their grace. */
   async publicKeys(): Promise<PublicKey[]> {
-    const page = await this.table.query({ schema: StoredKey.loose(), partition: Keys.signingKeysPartition(), sortKeyPrefix: 'KEY#', limit: 50 });
+    const page = await this.table.queryPage(SigningKeys.query.all(), { limit: 50, consistent: true });
     return Promise.all(
       page.items.map(async (item) => {
         const jwk: PublishedJwk = { ...item.publicJwk, alg: SIGNING_ALGORITHM, use: 'sig', kid: item.kid };
@@ -122,15 +130,15 @@ export class SigningKeyStore {
 
   /** Makes sure a signing key exists (without opening it). */
   async ensureKey(): Promise<void> {
-    if (!(await this.table.get(Keys.activeSigningKey(), ActivePointer))) await this.#installFirst();
+    if (!(await this.table.read(ActiveSigningKey.at()))) await this.#installFirst();
   }
 
   /** The key that signs now; created on first use (the first writer wins a race). */
   async activeKey(): Promise<SigningKey> {
-    let pointer = await this.table.get(Keys.activeSigningKey(), ActivePointer);
+    let pointer = await this.table.read(ActiveSigningKey.at());
     if (!pointer) {
       await this.#installFirst();
-      pointer = await this.table.get(Keys.activeSigningKey(), ActivePointer);
+      pointer = await this.table.read(ActiveSigningKey.at());
       if (!pointer) throw new Error('signing key pointer missing after creation');
     }
     return this.#open(pointer.kid);
@@ -143,15 +151,14 @@ export class SigningKeyStore {
    * @example await store.rotate({ audit: { trail: platform.audit, actor: { type: 'system', id: 'signing-key-rotation' } } })
    */
   async rotate(options: { readonly audit?: RotationAudit } = {}): Promise<string> {
-    const pointer = await this.table.get(Keys.activeSigningKey(), ActivePointer);
-    const previous = pointer && (await this.table.get(Keys.signingKey(pointer.kid), StoredKey));
+    const pointer = await this.table.read(ActiveSigningKey.at());
+    const previous = pointer && (await this.table.read(SigningKeys.at(pointer.kid)));
     const now = this.now();
     // Retired in the same transaction that moves ACTIVE: a rotation cut short after the move would
     // otherwise leave the replaced key published (and trusted) forever, and a retry cannot see it.
     const retirement: TransactWrite[] = previous
       ? [
-          Writes.put({
-            ...Keys.signingKey(previous.kid),
+          SigningKeys.at(previous.kid).put({
             ...previous,
             retiredAt: now.toISOString(),
             expiresAt: Math.floor(now.getTime() / 1000) + RETIRED_KEY_GRACE_SECONDS,
@@ -164,7 +171,7 @@ export class SigningKeyStore {
       ((writes, kid) =>
         audit.trail.commit(
           {
-            scope: 'platform',
+            scope: AuditScopes.platform,
             actor: audit.actor,
             action: 'platform.signing_key_rotated',
             target: { type: 'signing_key', id: kid },
@@ -173,7 +180,7 @@ export class SigningKeyStore {
           writes,
         ));
     const kid = await this.#install(pointer?.version ?? 0, retirement, commit);
-    return kid ?? (await this.table.get(Keys.activeSigningKey(), ActivePointer))!.kid;
+    return kid ?? (await this.table.read(ActiveSigningKey.at()))!.kid;
   }
 
   /**
@@ -187,27 +194,21 @@ export class SigningKeyStore {
     commit: CommitInstall = (writes) => this.table.transact(writes),
   ): Promise<string | undefined> {
     const stored = await generateStoredKey(this.keys, this.now());
-    const pointerWrite = {
-      Put: {
-        TableName: '',
-        Item: { ...Keys.activeSigningKey(), kid: stored.kid, version: expectedVersion + 1 },
-        ...(expectedVersion === 0 ? Conditions.notExists : Conditions.versionIs(expectedVersion)),
-      },
-    };
+    const pointerWrite = ActiveSigningKey.at().putVersioned({ kid: stored.kid }, expectedVersion, () => new PointerMoved());
     try {
-      await commit([{ item: { Put: { TableName: '', Item: { ...Keys.signingKey(stored.kid), ...stored } } } }, { item: pointerWrite }, ...alongside], stored.kid);
+      await commit([SigningKeys.at(stored.kid).put(stored), pointerWrite, ...alongside], stored.kid);
     } catch (error) {
       // Lost to another instance: a failed condition, or (on DynamoDB) a conflicting transaction.
       // (An audited commit retries conflicts itself, then reports the moved pointer as a failed
       // condition; the winner's own record names its key.)
-      if (error instanceof TransactionConditionFailed || error instanceof TransactionConflictError) return undefined;
+      if (error instanceof PointerMoved || error instanceof TransactionConflictError) return undefined;
       throw error;
     }
     return stored.kid;
   }
 
   async #open(kid: string): Promise<SigningKey> {
-    const stored = await this.table.get(Keys.signingKey(kid), StoredKey);
+    const stored = await this.table.read(SigningKeys.at(kid));
     if (!stored) throw new Error(`signing key ${kid} not found`);
     const { identity, context } = envelopeBinding(kid);
     const plaintext = await openEnvelope(this.keys, stored.sealedPrivateKey, identity, context);

@@ -1,8 +1,8 @@
-import type { MiddlewareObj } from '@middy/core';
+
 import { z } from 'zod';
 import { RampartError, ValidationError } from '../errors';
 import type { Logger } from '../logging/logger';
-import type { ApiRequest } from './types';
+import type { ApiMiddleware, ApiRequest } from './types';
 
 /** The body of every error response. */
 export const ErrorBody = z.object({
@@ -19,7 +19,7 @@ export const ErrorBody = z.object({
  * message; anything else is a bug: logged with its cause and the request id, answered with a
  * generic 500 that says nothing about the internals.
  */
-export const errorRenderer = (opts: { logger: Logger }): MiddlewareObj => {
+export const errorRenderer = (opts: { logger: Logger }): ApiMiddleware => {
   const onError = (request: ApiRequest) => {
     const error = request.error;
     const requestId = request.internal.requestId ?? 'unknown';
@@ -46,5 +46,5 @@ export const errorRenderer = (opts: { logger: Logger }): MiddlewareObj => {
       body: JSON.stringify(body),
     };
   };
-  return { onError } as MiddlewareObj;
+  return { onError };
 };

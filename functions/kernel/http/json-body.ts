@@ -1,6 +1,6 @@
-import type { MiddlewareObj } from '@middy/core';
+
 import { MalformedJsonError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../errors';
-import { header, type ApiRequest } from './types';
+import { header, type ApiMiddleware, type ApiRequest } from './types';
 
 const defaults = {
   /** Far below API Gateway's 10 MB: nothing in this API needs more, and parsing is bounded. */
@@ -13,7 +13,7 @@ const JSON_MEDIA_TYPE = /^application\/json\s*(?:;\s*charset=utf-8\s*)?$/i;
  * Accepts JSON bodies only: 413 over the size limit (checked before anything is parsed), 415 for
  * another media type, 400 for malformed JSON. The parsed value goes to `request.internal.json`.
  */
-export const jsonBody = (opts: Partial<typeof defaults> = {}): MiddlewareObj => {
+export const jsonBody = (opts: Partial<typeof defaults> = {}): ApiMiddleware => {
   const o = { ...defaults, ...opts };
   const before = (request: ApiRequest) => {
     const { body, isBase64Encoded } = request.event;
@@ -27,5 +27,5 @@ export const jsonBody = (opts: Partial<typeof defaults> = {}): MiddlewareObj => 
       throw new MalformedJsonError();
     }
   };
-  return { before } as MiddlewareObj;
+  return { before };
 };

@@ -1,7 +1,7 @@
-import type { MiddlewareObj } from '@middy/core';
+
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logging/logger';
-import { setHeaders, type ApiRequest } from './types';
+import { setHeaders, type ApiMiddleware, type ApiRequest } from './types';
 
 const REQUEST_ID = /^[A-Za-z0-9-]{8,128}$/;
 
@@ -11,7 +11,7 @@ const REQUEST_ID = /^[A-Za-z0-9-]{8,128}$/;
  * per request when it completes (status and duration). At DEBUG it also logs the incoming request:
  * the redaction layer, not this code, keeps credentials and bodies out of that line.
  */
-export const requestContext = (opts: { logger: Logger }): MiddlewareObj => {
+export const requestContext = (opts: { logger: Logger }): ApiMiddleware => {
   const before = (request: ApiRequest) => {
     const candidate = request.event.requestContext?.requestId ?? request.context?.awsRequestId;
     const requestId = candidate && REQUEST_ID.test(candidate) ? candidate : randomUUID();
@@ -36,5 +36,5 @@ export const requestContext = (opts: { logger: Logger }): MiddlewareObj => {
       ...(request.internal.principal ? { principalType: request.internal.principal.type } : {}),
     });
   };
-  return { before, after: complete, onError: complete } as MiddlewareObj;
+  return { before, after: complete, onError: complete };
 };

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { Permissions, type Permission } from '../auth/permissions';
+import type { Domain } from '../domains';
+import { RateLimitClasses, type RateLimitClass } from '../rate-limit/policies';
 
 /**
  * A route declares everything about one endpoint. The route table built from these drives the
@@ -8,10 +10,6 @@ import { Permissions, type Permission } from '../auth/permissions';
 
 export const HttpMethods = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 export type HttpMethod = (typeof HttpMethods)[number];
-
-/** The Lambda functions, one per domain. `platform` also answers unknown paths (404/405). */
-export const Domains = ['platform', 'identity', 'orgs', 'projects', 'audit'] as const;
-export type Domain = (typeof Domains)[number];
 
 /**
  * Who may call a route. There is no default: a route without one cannot be defined.
@@ -23,9 +21,6 @@ export type AuthRequirement =
   | { readonly kind: 'public' }
   | { readonly kind: 'authenticated' }
   | { readonly kind: 'permission'; readonly permission: Permission };
-
-export const RateLimitClasses = ['auth', 'sensitive', 'general', 'action', 'upload'] as const;
-export type RateLimitClass = (typeof RateLimitClasses)[number];
 
 type AnyObject = z.ZodObject<z.ZodRawShape>;
 
@@ -51,7 +46,10 @@ export interface RouteSpec<
   /** API Gateway resource path, e.g. `/v1/orgs/{orgId}`. */
   readonly path: `/${string}`;
   readonly domain: Domain;
+  /** One line, for listings of operations (the OpenAPI `summary`). */
   readonly summary: string;
+  /** What the operation does and what it refuses, for the reference (the OpenAPI `description`). */
+  readonly description?: string;
   readonly auth: A;
   readonly rateLimit: RateLimitClass;
   readonly request?: { readonly params?: P; readonly query?: Q; readonly body?: B };

@@ -1,5 +1,5 @@
-import type { MiddlewareObj } from '@middy/core';
-import { setHeaders, type ApiRequest } from './types';
+
+import { setHeaders, type ApiMiddleware, type ApiRequest } from './types';
 
 /** An API serves JSON only: nothing may be framed, sniffed, cached, scripted or referred. */
 const defaults = {
@@ -17,8 +17,8 @@ const defaults = {
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = defaults;
 
 /** Adds the security headers to every response, errors included. */
-export const securityHeaders = (opts: Partial<Record<keyof typeof defaults, string>> = {}): MiddlewareObj => {
+export const securityHeaders = (opts: Partial<Record<keyof typeof defaults, string>> = {}): ApiMiddleware => {
   const headers = { ...defaults, ...opts };
   const apply = (request: ApiRequest) => setHeaders(request, headers);
-  return { after: apply, onError: apply } as MiddlewareObj;
+  return { after: apply, onError: apply };
 };

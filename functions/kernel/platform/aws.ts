@@ -1,15 +1,10 @@
-import { AuditTrail } from '../audit/audit-trail';
-import { AccessTokens } from '../auth/access-tokens';
-import { createAuthenticator } from '../auth/authenticate';
-import { EmailIndex } from '../auth/email-index';
-import { SigningKeyStore } from '../auth/signing-keys';
 import { ConfigurationError } from '../errors';
-import { SesMailer } from '../mail/ses-mailer';
-import { announceAuditRecords } from '../audit/audit-events';
 import { EventBridgePublisher } from '../events/eventbridge-publisher';
 import { KmsKeyProvider } from '../keys/kms-key-provider';
-import { Table } from '../storage/table';
 import type { Logger } from '../logging/logger';
+import { SesMailer } from '../mail/ses-mailer';
+import { Table } from '../storage/table';
+import { composePlatform } from './compose';
 import type { Platform } from './platform';
 
 /** The environment every Rampart function is deployed with (set by the CDK API stack). */
@@ -32,26 +27,14 @@ function required(env: NodeJS.ProcessEnv, name: string): string {
 
 /** Builds the AWS adapters from the function's environment. Throws at cold start if any is missing. */
 export function awsPlatform(logger: Logger, env: NodeJS.ProcessEnv = process.env): Platform {
-  const table = new Table({ tableName: required(env, PlatformEnv.tableName) });
-  const events = new EventBridgePublisher({ busName: required(env, PlatformEnv.eventBusName) });
-  const keys = new KmsKeyProvider({ keyArn: required(env, PlatformEnv.rootKeyArn) });
-  const audit = new AuditTrail({
-    table,
-    onRecorded: announceAuditRecords(events, (error) => logger.error('Could not publish audit.recorded', { error })),
-  });
-  const tokens = new AccessTokens(new SigningKeyStore(table, keys, undefined, { audit }));
-  const piiKeys = new KmsKeyProvider({ keyArn: required(env, PlatformEnv.piiKeyArn) });
-  return {
+  return composePlatform({
     version: required(env, PlatformEnv.version),
-    table,
-    keys,
-    piiKeys,
-    emailIndex: new EmailIndex(table, piiKeys, { audit }),
-    events,
+    table: new Table({ tableName: required(env, PlatformEnv.tableName) }),
+    keys: new KmsKeyProvider({ keyArn: required(env, PlatformEnv.rootKeyArn) }),
+    piiKeys: new KmsKeyProvider({ keyArn: required(env, PlatformEnv.piiKeyArn) }),
+    events: new EventBridgePublisher({ busName: required(env, PlatformEnv.eventBusName) }),
     mailer: new SesMailer({ from: required(env, PlatformEnv.mailFrom) }),
-    tokens,
     appUrl: required(env, PlatformEnv.appUrl),
-    authenticate: createAuthenticator({ table, tokens }),
-    audit,
-  };
+    onAnnounceFailure: (error) => logger.error('Could not publish audit.recorded', { error }),
+  });
 }

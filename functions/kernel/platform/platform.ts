@@ -1,7 +1,7 @@
 import type { AuditTrail } from '../audit/audit-trail';
 import type { AccessTokens } from '../auth/access-tokens';
 import type { Authenticator } from '../auth/authenticator';
-import type { EmailIndex } from '../auth/email-index';
+import type { EmailIndex } from '../accounts/email-index';
 import type { EventPublisher } from '../events/event-bus';
 import type { KeyProvider } from '../keys/key-provider';
 import type { Mailer } from '../mail/mailer';

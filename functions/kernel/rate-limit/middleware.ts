@@ -1,7 +1,5 @@
-import type { MiddlewareObj } from '@middy/core';
 import { ServiceUnavailableError } from '../errors';
-import { setHeaders, type ApiRequest } from '../http/types';
-import { platform } from '../platform/platform';
+import { setHeaders, sourceIpOf, type ApiMiddleware, type ApiRequest } from '../http/types';
 import type { Table } from '../storage/table';
 import { BucketExhaustedError, rateLimitHeaders } from './headers';
 import { assertPolicyTable, RateLimitPolicies, type RateLimitPolicyTable, type SubjectRule } from './policies';
@@ -9,19 +7,18 @@ import { bucketId, ipSubject, principalSubject, targetSubject } from './subjects
 import { TokenBuckets } from './token-bucket';
 
 export interface RateLimitOptions {
-  /** @default RateLimitPolicies */
-  readonly policies: RateLimitPolicyTable;
-  /** The table the buckets live in, read per request (the platform is installed after start-up). @default platform().table */
+  /** The table the buckets live in, read per request (the platform is installed after start-up). */
   readonly table: () => Table;
+  /** @default RateLimitPolicies */
+  readonly policies?: RateLimitPolicyTable;
   /** Epoch milliseconds. @default Date.now */
-  readonly now: () => number;
+  readonly now?: () => number;
 }
 
-const defaults: RateLimitOptions = {
+const defaults = {
   policies: RateLimitPolicies,
-  table: () => platform().table,
   now: () => Date.now(),
-};
+} as const;
 
 /**
  * Consumes one token of the route's rate-limit class before the body is parsed, and puts the
@@ -29,7 +26,7 @@ const defaults: RateLimitOptions = {
  * is a 429 with `Retry-After`. Runs after authentication: the principal, when the route has one,
  * names the bucket; otherwise the client address does.
  */
-export const rateLimit = (opts: Partial<RateLimitOptions> = {}): MiddlewareObj => {
+export const rateLimit = (opts: RateLimitOptions): ApiMiddleware => {
   const o = { ...defaults, ...opts };
   assertPolicyTable(o.policies);
   // One store per table for this instance's lifetime, so its branch hints persist across requests.
@@ -41,7 +38,7 @@ export const rateLimit = (opts: Partial<RateLimitOptions> = {}): MiddlewareObj =
   };
 
   const subjectOf = (rule: SubjectRule, request: ApiRequest): string[] => {
-    const ip = ipSubject(request.event.requestContext?.identity?.sourceIp ?? 'unknown');
+    const ip = ipSubject(sourceIpOf(request.event));
     const principal = request.internal.principal;
     const caller = principal ? principalSubject(principal) : ip;
     switch (rule) {
@@ -77,5 +74,5 @@ export const rateLimit = (opts: Partial<RateLimitOptions> = {}): MiddlewareObj =
     if (request.internal.responseHeaders) setHeaders(request, request.internal.responseHeaders);
   };
 
-  return { before, after } as MiddlewareObj;
+  return { before, after };
 };

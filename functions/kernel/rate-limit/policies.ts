@@ -1,5 +1,8 @@
-import type { RateLimitClass } from '../http/route';
 import { assertBucketPolicy, type BucketPolicy } from './token-bucket';
+
+/** The classes a route declares (`rateLimit`); each has one policy below. */
+export const RateLimitClasses = ['auth', 'sensitive', 'general', 'action', 'upload'] as const;
+export type RateLimitClass = (typeof RateLimitClasses)[number];
 
 /**
  * Whom a class's bucket counts:

@@ -1,8 +1,7 @@
-import { ConditionalCheckFailedException, TransactionConflictException } from '@aws-sdk/client-dynamodb';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConfigurationError } from '../errors';
+import { Conditions, type Changes, type Condition } from '../storage/conditions';
 import { Keys } from '../storage/keys';
-import type { Table } from '../storage/table';
+import { TransactionConflictError, type Table } from '../storage/table';
 import { TableDefinition } from '../storage/table-definition';
 
 /** A bucket's shape: a burst of up to `limit` requests, refilled at `limit` per `periodSeconds`. */
@@ -52,25 +51,24 @@ export const TTL_MARGIN_SECONDS = 60;
 const MAX_LIMIT = 1_000_000;
 const MAX_PERIOD_SECONDS = 7 * 24 * 3600;
 
+type Branch = 'busy' | 'idle';
+
 /**
  * The two conditional writes of GCRA. DynamoDB expressions have no max(), so
  * `tat := max(tat, now) + T` is split into two branches whose conditions are disjoint and together
  * cover every admissible state; each is exact on its own because the condition and the update are
  * one atomic step on the item.
  */
-const Branches = {
-  /** Tokens were spent recently (tat ≥ now) and at least one is left: spend one more. */
-  busy: {
-    UpdateExpression: 'SET #tat = #tat + :interval, #ttl = :expiresAt',
-    ConditionExpression: '#tat BETWEEN :now AND :latestTat',
-  },
-  /** The bucket is new, or full because it has been idle (tat < now): start a fresh burst. */
-  idle: {
-    UpdateExpression: 'SET #tat = :firstTat, #ttl = :expiresAt',
-    ConditionExpression: 'attribute_not_exists(#tat) OR #tat < :now',
-  },
-} as const;
-type Branch = keyof typeof Branches;
+function branchWrite(branch: Branch, v: { now: number; interval: number; latestTat: number; expiresAt: number }): { changes: Changes; when: Condition } {
+  const ttl = { [TableDefinition.ttlAttribute]: v.expiresAt };
+  // Tokens were spent recently (tat ≥ now) and at least one is left: spend one more.
+  if (branch === 'busy') return { changes: { add: { [TAT_ATTRIBUTE]: v.interval }, set: ttl }, when: Conditions.attributeBetween(TAT_ATTRIBUTE, v.now, v.latestTat) };
+  // The bucket is new, or full because it has been idle (tat < now): start a fresh burst.
+  return {
+    changes: { set: { [TAT_ATTRIBUTE]: v.now + v.interval, ...ttl } },
+    when: Conditions.any(Conditions.attributeAbsent(TAT_ATTRIBUTE), Conditions.attributeBelow(TAT_ATTRIBUTE, v.now)),
+  };
+}
 
 /** Checks a policy; a bad one is a programming mistake, not a client error. */
 export function assertBucketPolicy(policy: BucketPolicy, where: string): void {
@@ -150,58 +148,34 @@ export class TokenBuckets {
     let branch: Branch = hinted !== undefined && hinted >= now ? 'busy' : 'idle';
     let lastError: unknown;
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      let outcome;
       try {
-        const tat = await this.write(bucketId, branch, { now, interval, latestTat, expiresAt: Math.ceil((now + capacityMs) / 1000) + TTL_MARGIN_SECONDS });
-        this.remember(bucketId, tat);
-        return state(tat, true);
+        const { changes, when } = branchWrite(branch, { now, interval, latestTat, expiresAt: Math.ceil((now + capacityMs) / 1000) + TTL_MARGIN_SECONDS });
+        outcome = await this.table.updateItem(Keys.rateLimitBucket(bucketId), changes, { when, abortSignal: AbortSignal.timeout(this.callTimeoutMs) });
       } catch (error) {
-        if (error instanceof ConditionalCheckFailedException) {
-          // The item as it was when the condition failed, read in the same atomic step.
-          const stored = storedTat(error.Item);
-          if (stored !== undefined && stored > latestTat) {
-            this.remember(bucketId, stored);
-            return state(stored, false);
-          }
-          branch = stored !== undefined && stored >= now ? 'busy' : 'idle';
-          lastError = error;
-          continue;
-        }
         // Another transaction held the item; nothing was written, the same write may be retried.
-        if (error instanceof TransactionConflictException) {
+        if (error instanceof TransactionConflictError) {
           lastError = error;
           continue;
         }
         throw new RateLimitStorageError('the rate-limit bucket could not be updated', error);
       }
+      if ('updated' in outcome) {
+        const tat = outcome.updated[TAT_ATTRIBUTE];
+        if (typeof tat !== 'number') throw new RateLimitStorageError('the bucket update returned no tat');
+        this.remember(bucketId, tat);
+        return state(tat, true);
+      }
+      // The item as it was when the condition failed, read in the same atomic step.
+      const stored = storedTat(outcome.stored);
+      if (stored !== undefined && stored > latestTat) {
+        this.remember(bucketId, stored);
+        return state(stored, false);
+      }
+      branch = stored !== undefined && stored >= now ? 'busy' : 'idle';
+      lastError = new Error('the bucket changed between attempts');
     }
     throw new RateLimitStorageError(`no rate-limit decision after ${MAX_ATTEMPTS} attempts`, lastError);
-  }
-
-  private async write(
-    bucketId: string,
-    branch: Branch,
-    v: { now: number; interval: number; latestTat: number; expiresAt: number },
-  ): Promise<number> {
-    // DynamoDB refuses unused expression values, so each branch gets exactly its own.
-    const values =
-      branch === 'busy'
-        ? { ':interval': v.interval, ':now': v.now, ':latestTat': v.latestTat, ':expiresAt': v.expiresAt }
-        : { ':firstTat': v.now + v.interval, ':now': v.now, ':expiresAt': v.expiresAt };
-    const out = await this.table.doc.send(
-      new UpdateCommand({
-        TableName: this.table.name,
-        Key: Keys.rateLimitBucket(bucketId),
-        ...Branches[branch],
-        ExpressionAttributeNames: { '#tat': TAT_ATTRIBUTE, '#ttl': TableDefinition.ttlAttribute },
-        ExpressionAttributeValues: values,
-        ReturnValues: 'UPDATED_NEW',
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-      }),
-      { abortSignal: AbortSignal.timeout(this.callTimeoutMs) },
-    );
-    const tat = out.Attributes?.[TAT_ATTRIBUTE];
-    if (typeof tat !== 'number') throw new RateLimitStorageError('the bucket update returned no tat');
-    return tat;
   }
 
   private remember(bucketId: string, tat: number): void {

@@ -1,7 +1,15 @@
+import type { OrgScope } from '../auth/org-scope';
+import { TableDefinition } from './table-definition';
+
 /**
- * Every key template of the single table, in one place. Handlers never build key strings; they
- * call these. Prefixes are constants because IAM conditions (audit immutability) refer to them.
+ * The key space of the single table, in one place: every item key, every listing (a partition and
+ * the sort-key prefix or range that selects one entity in it) and every index template. Domain code
+ * names these; it never types a key, a prefix or an index attribute itself. Keeping them together
+ * lets one test check that no listing picks up another entity's items (`PROJECTNAME#` must not
+ * begin with `PROJECT#`), and docs/data-model.md lists the same patterns.
  */
+
+export type ItemKey = { pk: string; sk: string };
 
 export const KeyPrefix = {
   /** Audit records: `AUDIT#<scope>` / `SEQ#<seq>`. IAM denies UpdateItem/DeleteItem on it. */
@@ -32,39 +40,145 @@ export function keyPart(value: string): string {
   return value;
 }
 
+/** The partition key of everything an organization owns: `ORG#<orgId>`. */
+export const orgPartition = (scope: OrgScope): string => `${KeyPrefix.org}${keyPart(scope.orgId)}`;
+
+/** A sort key under the organization's partition, e.g. `orgItemKey(scope, 'PROJECT', projectId)`. */
+export function orgItemKey(scope: OrgScope, ...parts: string[]): ItemKey {
+  return { pk: orgPartition(scope), sk: parts.map(keyPart).join('#') };
+}
+
+const userPartition = (userId: string) => `${KeyPrefix.user}${keyPart(userId)}`;
+const auditPartition = (scope: string) => `${KeyPrefix.audit}${keyPart(scope)}`;
+const auditByActionPartition = (scope: string, action: string) => `${auditPartition(scope)}#ACTION#${keyPart(action)}`;
+const signingKeysPartition = `${KeyPrefix.platform}signing-keys`;
+
+/** The service part of the keys of project-level environment variables (never a service id). */
+const ENV_PROJECT_LEVEL = '-';
+
+/** Where an environment variable lives: a project (no service) or one of its services. */
+export interface EnvOwnerKey {
+  readonly projectId: string;
+  readonly serviceId?: string | undefined;
+}
+
+/** Every item key of the table. */
 export const Keys = {
-  auditRecord: (scope: string, seq: number) => ({ pk: `${KeyPrefix.audit}${keyPart(scope)}`, sk: `SEQ#${padSeq(seq)}` }),
-  auditPartition: (scope: string) => `${KeyPrefix.audit}${keyPart(scope)}`,
-  auditHead: (scope: string) => ({ pk: `${KeyPrefix.auditHead}${keyPart(scope)}`, sk: 'HEAD' }),
-  auditByAction: (scope: string, action: string) => `${KeyPrefix.audit}${keyPart(scope)}#ACTION#${keyPart(action)}`,
-  healthProbe: () => ({ pk: `${KeyPrefix.platform}health`, sk: 'PROBE' }),
+  // Audit (kernel/audit): records by sequence number, one head per chain.
+  auditRecord: (scope: string, seq: number): ItemKey => ({ pk: auditPartition(scope), sk: `SEQ#${padSeq(seq)}` }),
+  auditHead: (scope: string): ItemKey => ({ pk: `${KeyPrefix.auditHead}${keyPart(scope)}`, sk: 'HEAD' }),
+  auditPartition: auditPartition,
+  /** The by-action index's partition of a chain (gsi1). */
+  auditByAction: auditByActionPartition,
+  healthProbe: (): ItemKey => ({ pk: `${KeyPrefix.platform}health`, sk: 'PROBE' }),
 
   // Access-token signing keys: one item per key, one pointer to the key that signs now.
-  signingKeysPartition: () => `${KeyPrefix.platform}signing-keys`,
-  signingKey: (kid: string) => ({ pk: `${KeyPrefix.platform}signing-keys`, sk: `KEY#${keyPart(kid)}` }),
-  activeSigningKey: () => ({ pk: `${KeyPrefix.platform}signing-keys`, sk: 'ACTIVE' }),
+  signingKeysPartition: () => signingKeysPartition,
+  signingKey: (kid: string): ItemKey => ({ pk: signingKeysPartition, sk: `KEY#${keyPart(kid)}` }),
+  activeSigningKey: (): ItemKey => ({ pk: signingKeysPartition, sk: 'ACTIVE' }),
   /** The email index key, wrapped by the PII key: the key of every address's lookup hash (one item). */
-  emailIndexKey: () => ({ pk: `${KeyPrefix.platform}email-index`, sk: 'KEY' }),
+  emailIndexKey: (): ItemKey => ({ pk: `${KeyPrefix.platform}email-index`, sk: 'KEY' }),
 
   // Identity. Users are their own partition; lookups by secret-derived values use the SHA-256 of
   // that value, and by address its keyed lookup hash (`EmailIndex`), so neither tokens nor email
   // addresses appear in keys.
-  user: (userId: string) => ({ pk: `${KeyPrefix.user}${keyPart(userId)}`, sk: 'PROFILE' }),
-  userPartition: (userId: string) => `${KeyPrefix.user}${keyPart(userId)}`,
+  user: (userId: string): ItemKey => ({ pk: userPartition(userId), sk: 'PROFILE' }),
+  userPartition,
   /** The claim of an address, by its lookup hash (HMAC under the email index key, `EmailIndex.lookupHash`). */
-  userByEmail: (emailHash: string) => ({ pk: `EMAIL#${keyPart(emailHash)}`, sk: 'USER' }),
-  session: (userId: string, sessionId: string) => ({ pk: `${KeyPrefix.user}${keyPart(userId)}`, sk: `SESSION#${keyPart(sessionId)}` }),
-  refreshToken: (tokenHash: string) => ({ pk: `REFRESH#${keyPart(tokenHash)}`, sk: 'TOKEN' }),
-  oneTimeToken: (purpose: 'verify-email' | 'password-reset' | 'mfa-login', tokenHash: string) => ({
+  userByEmail: (emailHash: string): ItemKey => ({ pk: `EMAIL#${keyPart(emailHash)}`, sk: 'USER' }),
+  session: (userId: string, sessionId: string): ItemKey => ({ pk: userPartition(userId), sk: `SESSION#${keyPart(sessionId)}` }),
+  refreshToken: (tokenHash: string): ItemKey => ({ pk: `REFRESH#${keyPart(tokenHash)}`, sk: 'TOKEN' }),
+  oneTimeToken: (purpose: 'verify-email' | 'password-reset' | 'mfa-login', tokenHash: string): ItemKey => ({
     pk: `OTT#${purpose}#${keyPart(tokenHash)}`,
     sk: 'TOKEN',
   }),
-  totp: (userId: string) => ({ pk: `${KeyPrefix.user}${keyPart(userId)}`, sk: 'MFA#TOTP' }),
+  totp: (userId: string): ItemKey => ({ pk: userPartition(userId), sk: 'MFA#TOTP' }),
   /** A user's data key, wrapped by the PII key: it seals the user's personal data; deleting it shreds them. */
-  userDataKey: (userId: string) => ({ pk: `${KeyPrefix.user}${keyPart(userId)}`, sk: 'DATAKEY' }),
+  userDataKey: (userId: string): ItemKey => ({ pk: userPartition(userId), sk: 'DATAKEY' }),
   // API keys: the item authentication reads, found by the public key id (never by the secret).
-  apiKeyLookup: (keyId: string) => ({ pk: `${KeyPrefix.apiKey}${keyPart(keyId)}`, sk: 'KEY' }),
-  rateLimitBucket: (bucket: string) => ({ pk: `RATE#${keyPart(bucket)}`, sk: 'BUCKET' }),
+  apiKeyLookup: (keyId: string): ItemKey => ({ pk: `${KeyPrefix.apiKey}${keyPart(keyId)}`, sk: 'KEY' }),
+  rateLimitBucket: (bucket: string): ItemKey => ({ pk: `RATE#${keyPart(bucket)}`, sk: 'BUCKET' }),
   /** An invitation's token, by the SHA-256 of the token: how an invitee's link finds it. */
-  invitationToken: (tokenHash: string) => ({ pk: `INVITE#${keyPart(tokenHash)}`, sk: 'TOKEN' }),
+  invitationToken: (tokenHash: string): ItemKey => ({ pk: `INVITE#${keyPart(tokenHash)}`, sk: 'TOKEN' }),
+
+  // Tenant entities, all under the organization's partition: one GetItem proves ownership.
+  org: (scope: OrgScope) => orgItemKey(scope, 'ORG'),
+  member: (scope: OrgScope, userId: string) => orgItemKey(scope, 'MEMBER', userId),
+  invitation: (scope: OrgScope, invitationId: string) => orgItemKey(scope, 'INVITE', invitationId),
+  project: (scope: OrgScope, projectId: string) => orgItemKey(scope, 'PROJECT', projectId),
+  /** Services sort under their project (`SERVICE#<projectId>#<serviceId>`), apart from projects. */
+  service: (scope: OrgScope, projectId: string, serviceId: string) => orgItemKey(scope, 'SERVICE', projectId, serviceId),
+  /** The listing record of an API key (its secret hash lives only on the lookup item, `Keys.apiKeyLookup`). */
+  apiKey: (scope: OrgScope, keyId: string) => orgItemKey(scope, 'APIKEY', keyId),
+  /**
+   * A project's claim on its name (`PROJECTNAME#<name>`), written in the transaction that creates or
+   * renames the project: a second project of the same name fails on it. `PROJECTNAME#` does not
+   * begin with `PROJECT#`, so claims never show up in the project listing.
+   */
+  projectName: (scope: OrgScope, name: string) => orgItemKey(scope, 'PROJECTNAME', name),
+  /** A service's claim on its name within its project (`SERVICENAME#<projectId>#<name>`): names become host names. */
+  serviceName: (scope: OrgScope, projectId: string, name: string) => orgItemKey(scope, 'SERVICENAME', projectId, name),
+  /**
+   * An environment variable (`ENV#<projectId>#<serviceId, or - at project level>#<name>`): one item
+   * per variable, holding its sealed value.
+   */
+  envVar: (scope: OrgScope, projectId: string, serviceId: string | undefined, name: string) => orgItemKey(scope, 'ENV', projectId, serviceId ?? ENV_PROJECT_LEVEL, name),
+  /**
+   * How many variables a project or service holds (`ENVCOUNT#<projectId>#<serviceId or ->`), kept
+   * in the transactions that add or remove one so that the limit holds under concurrency.
+   * `ENVCOUNT#` does not begin with `ENV#`, so counters never show up in a listing.
+   */
+  envCount: (scope: OrgScope, projectId: string, serviceId: string | undefined) => orgItemKey(scope, 'ENVCOUNT', projectId, serviceId ?? ENV_PROJECT_LEVEL),
+  /** The organization's latest key rotation and the progress of its re-seal. */
+  keyRotation: (scope: OrgScope) => orgItemKey(scope, 'KEYROTATION'),
+} as const;
+
+export type IndexName = keyof typeof TableDefinition.indexes;
+
+/**
+ * One access pattern: the items of `partition` (of the table, or of `index`) whose sort key begins
+ * with `sortKeyPrefix`. A cursor presented to it is checked against the same partition and prefix.
+ */
+export interface Listing {
+  readonly partition: string;
+  readonly sortKeyPrefix?: string;
+  readonly index?: IndexName;
+}
+
+/** Every listing of the table (docs/data-model.md numbers them as access patterns). */
+export const Listings = {
+  signingKeys: (): Listing => ({ partition: signingKeysPartition, sortKeyPrefix: 'KEY#' }),
+  sessionsOfUser: (userId: string): Listing => ({ partition: userPartition(userId), sortKeyPrefix: 'SESSION#' }),
+  auditRecords: (scope: string): Listing => ({ partition: auditPartition(scope), sortKeyPrefix: 'SEQ#' }),
+  /** Through gsi1: one action's records of a chain, in sequence order. */
+  auditRecordsByAction: (scope: string, action: string): Listing => ({ partition: auditByActionPartition(scope, action), sortKeyPrefix: 'SEQ#', index: 'gsi1' }),
+  /** Everything an organization owns (to delete it once its projects are gone). */
+  orgItems: (scope: OrgScope): Listing => ({ partition: orgPartition(scope) }),
+  membersOfOrg: (scope: OrgScope): Listing => ({ partition: orgPartition(scope), sortKeyPrefix: 'MEMBER#' }),
+  /** Through gsi1 (eventually consistent): the memberships of a user, one per organization. */
+  membershipsOfUser: (userId: string): Listing => ({ partition: userPartition(userId), sortKeyPrefix: KeyPrefix.org, index: 'gsi1' }),
+  invitationsOfOrg: (scope: OrgScope): Listing => ({ partition: orgPartition(scope), sortKeyPrefix: 'INVITE#' }),
+  apiKeysOfOrg: (scope: OrgScope): Listing => ({ partition: orgPartition(scope), sortKeyPrefix: 'APIKEY#' }),
+  projectsOfOrg: (scope: OrgScope): Listing => ({ partition: orgPartition(scope), sortKeyPrefix: 'PROJECT#' }),
+  servicesOfProject: (scope: OrgScope, projectId: string): Listing => ({ partition: orgPartition(scope), sortKeyPrefix: `SERVICE#${keyPart(projectId)}#` }),
+  /** The variables of a project (project level) or of one of its services. */
+  envVarsOf: (scope: OrgScope, owner: EnvOwnerKey): Listing => ({
+    partition: orgPartition(scope),
+    sortKeyPrefix: `ENV#${keyPart(owner.projectId)}#${keyPart(owner.serviceId ?? ENV_PROJECT_LEVEL)}#`,
+  }),
+  /** Every environment variable of the organization, at every level (for re-sealing after a key rotation). */
+  envVarsOfOrg: (scope: OrgScope): Listing => ({ partition: orgPartition(scope), sortKeyPrefix: 'ENV#' }),
+} as const;
+
+const gsi1 = TableDefinition.indexes.gsi1;
+
+/** The index attributes items carry, per entity that is found through an index. */
+export const IndexKeys = {
+  /** A membership is listed under its user (`USER#<userId>` / `ORG#<orgId>`). */
+  membershipOfUser: (scope: OrgScope, userId: string) => ({ [gsi1.partitionKey]: userPartition(userId), [gsi1.sortKey]: orgPartition(scope) }),
+  /** An audit record is listed under its scope and action, in sequence order. */
+  auditRecordByAction: (scope: string, action: string, seq: number) => ({
+    [gsi1.partitionKey]: auditByActionPartition(scope, action),
+    [gsi1.sortKey]: Keys.auditRecord(scope, seq).sk,
+  }),
 } as const;

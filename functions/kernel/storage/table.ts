@@ -2,6 +2,7 @@ import {
   ConditionalCheckFailedException,
   DynamoDBClient,
   TransactionCanceledException,
+  TransactionConflictException,
   type DynamoDBClientConfig,
 } from '@aws-sdk/client-dynamodb';
 import {
@@ -11,21 +12,19 @@ import {
   PutCommand,
   QueryCommand,
   TransactWriteCommand,
-  type TransactWriteCommandInput,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { ConflictError, PreconditionFailedError, ServiceUnavailableError } from '../errors';
+import { Conditions, updateExpression, type Changes, type Condition } from './conditions';
 import { decodeCursor, encodeCursor } from './cursor';
-import { TableDefinition, type IndexName } from './table-definition';
+import type { EntityItem, EntityQuery } from './entity';
+import type { IndexName, ItemKey, Listing } from './keys';
+import { TableDefinition } from './table-definition';
+import { withTableName, type TransactWrite } from './writes';
 
-export type ItemKey = { pk: string; sk: string };
-export type TransactWriteItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
-
-/** A write inside a transaction, with the domain error to raise if its own condition fails. */
-export interface TransactWrite {
-  readonly item: TransactWriteItem;
-  readonly onConditionFailed?: () => Error;
-}
+export type { ItemKey } from './keys';
+export type { TransactWrite, TransactWriteItem } from './writes';
 
 export interface Page<T> {
   readonly items: T[];
@@ -49,50 +48,22 @@ export interface QueryOptions<S extends z.ZodType> {
   readonly withKeys?: boolean;
 }
 
-/** Named condition fragments: conditional writes are built from these, never typed inline. */
-export const Conditions = {
-  notExists: { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': TableDefinition.partitionKey } },
-  exists: { ConditionExpression: 'attribute_exists(#pk)', ExpressionAttributeNames: { '#pk': TableDefinition.partitionKey } },
-  /**
-   * For releasing a claim (a uniqueness item that names its holder): only its holder may delete it,
-   * and an absent claim (data from before claims existed) is no obstacle.
-   */
-  absentOrHeldBy: (holderAttribute: string, holder: string) => ({
-    ConditionExpression: 'attribute_not_exists(#pk) OR #holder = :holder',
-    ExpressionAttributeNames: { '#pk': TableDefinition.partitionKey, '#holder': holderAttribute },
-    ExpressionAttributeValues: { ':holder': holder },
-  }),
-  versionIs: (version: number) => ({
-    ConditionExpression: '#version = :expectedVersion',
-    ExpressionAttributeNames: { '#version': TableDefinition.versionAttribute },
-    ExpressionAttributeValues: { ':expectedVersion': version },
-  }),
-} as const;
+/** How a listing is read a page at a time. */
+export interface PageRequest {
+  readonly limit?: number | undefined;
+  readonly cursor?: string | undefined;
+  /** Newest first when false. @default true */
+  readonly ascending?: boolean;
+  /** Ignored on an index (eventually consistent by nature). @default false */
+  readonly consistent?: boolean;
+}
 
-type Condition = { ConditionExpression: string; ExpressionAttributeNames?: Record<string, string>; ExpressionAttributeValues?: Record<string, unknown> };
-
-/** Transaction writes, built without the table name (`Table.transact` adds it). */
-export const Writes = {
-  put: (item: ItemKey & Record<string, unknown>, condition?: Condition, onConditionFailed?: () => Error): TransactWrite => ({
-    item: { Put: { TableName: '', Item: item, ...condition } },
-    ...(onConditionFailed ? { onConditionFailed } : {}),
-  }),
-  /** A put under optimistic locking: stored version must be `expectedVersion` (0 = absent); writes +1. */
-  putVersioned: (item: ItemKey & Record<string, unknown>, expectedVersion: number, onConditionFailed?: () => Error): TransactWrite => ({
-    item: {
-      Put: {
-        TableName: '',
-        Item: { ...item, [TableDefinition.versionAttribute]: expectedVersion + 1 },
-        ...(expectedVersion === 0 ? Conditions.notExists : Conditions.versionIs(expectedVersion)),
-      },
-    },
-    onConditionFailed: onConditionFailed ?? (() => (expectedVersion === 0 ? new ConflictError('The resource already exists.') : new PreconditionFailedError())),
-  }),
-  delete: (key: ItemKey, condition?: Condition, onConditionFailed?: () => Error): TransactWrite => ({
-    item: { Delete: { TableName: '', Key: key, ...condition } },
-    ...(onConditionFailed ? { onConditionFailed } : {}),
-  }),
-} as const;
+/** An item met while walking a listing, and the cursor that resumes the walk right after it. */
+export interface WalkedItem {
+  /** The item as stored, key and index attributes included. */
+  readonly item: Record<string, unknown>;
+  readonly resumeAfter: () => string;
+}
 
 /** Thrown when a transaction was cancelled because one item's own condition failed. */
 export class TransactionConditionFailed extends Error {
@@ -107,6 +78,25 @@ export class TransactionConditionFailed extends Error {
  * (DynamoDB's `TransactionConflict`): nothing was written and the same writes may be retried.
  */
 export class TransactionConflictError extends ServiceUnavailableError {}
+
+/** DynamoDB's bound on the items of one transaction. */
+export const MAX_TRANSACTION_ITEMS = 100;
+
+const AnyItem = z.looseObject({});
+
+/** The query options of a listing. */
+const listingOptions = (listing: Listing) => ({
+  partition: listing.partition,
+  ...(listing.sortKeyPrefix !== undefined ? { sortKeyPrefix: listing.sortKeyPrefix } : {}),
+  ...(listing.index ? { index: listing.index } : {}),
+});
+
+/** The attributes of a LastEvaluatedKey: the index's keys (if any) and the table's. */
+const keyAttributesOf = (index: IndexName | undefined): string[] => [
+  ...(index ? [TableDefinition.indexes[index].partitionKey, TableDefinition.indexes[index].sortKey] : []),
+  TableDefinition.partitionKey,
+  TableDefinition.sortKey,
+];
 
 const KEY_AND_INDEX_ATTRIBUTES = new Set<string>([
   TableDefinition.partitionKey,
@@ -162,7 +152,7 @@ export class Table {
   /** Writes one item; `condition` fragments from `Conditions`. A failed condition becomes `onConditionFailed()`. */
   async put(
     item: ItemKey & Record<string, unknown>,
-    options: { condition?: { ConditionExpression: string; ExpressionAttributeNames?: Record<string, string>; ExpressionAttributeValues?: Record<string, unknown> }; onConditionFailed?: () => Error } = {},
+    options: { condition?: Condition; onConditionFailed?: () => Error } = {},
   ): Promise<void> {
     try {
       await this.doc.send(new PutCommand({ TableName: this.name, Item: item, ...options.condition }));
@@ -197,14 +187,7 @@ export class Table {
   async consume<S extends z.ZodType>(key: ItemKey, schema: S, nowSeconds = Math.floor(Date.now() / 1000)): Promise<z.output<S> | undefined> {
     try {
       const out = await this.doc.send(
-        new DeleteCommand({
-          TableName: this.name,
-          Key: key,
-          ConditionExpression: 'attribute_exists(#pk) AND (attribute_not_exists(#ttl) OR #ttl > :now)',
-          ExpressionAttributeNames: { '#pk': TableDefinition.partitionKey, '#ttl': TableDefinition.ttlAttribute },
-          ExpressionAttributeValues: { ':now': nowSeconds },
-          ReturnValues: 'ALL_OLD',
-        }),
+        new DeleteCommand({ TableName: this.name, Key: key, ...Conditions.all(Conditions.exists, Conditions.unexpired(nowSeconds)), ReturnValues: 'ALL_OLD' }),
       );
       return out.Attributes ? (schema.parse(withoutKeys(out.Attributes)) as z.output<S>) : undefined;
     } catch (error) {
@@ -257,6 +240,113 @@ export class Table {
     return cursor === undefined ? { items } : { items, cursor };
   }
 
+  /** Reads one entity item; `undefined` when it does not exist or has expired. Consistent unless told otherwise. */
+  read<S extends z.ZodType>(item: EntityItem<S>, options: { consistent?: boolean } = {}): Promise<z.output<S> | undefined> {
+    return this.get(item.key, item.schema, { consistent: options.consistent ?? true });
+  }
+
+  /** Whether an entity item exists (consistent read; what it holds is not parsed). */
+  async exists(item: Pick<EntityItem<z.ZodType>, 'key'>): Promise<boolean> {
+    return (await this.get(item.key, AnyItem, { consistent: true })) !== undefined;
+  }
+
+  /** Takes a single-use entity item (see `consume`). */
+  take<S extends z.ZodType>(item: EntityItem<S>, nowSeconds?: number): Promise<z.output<S> | undefined> {
+    return this.consume(item.key, item.schema, nowSeconds);
+  }
+
+  /** One page of an entity's listing; its cursor is checked against the same listing when it comes back. */
+  queryPage<S extends z.ZodType>(query: EntityQuery<S>, page: PageRequest = {}): Promise<Page<z.output<S>>> {
+    return this.query({
+      schema: query.schema,
+      ...listingOptions(query),
+      ...(page.limit !== undefined ? { limit: page.limit } : {}),
+      ...(page.cursor !== undefined ? { cursor: page.cursor } : {}),
+      ...(page.ascending !== undefined ? { ascending: page.ascending } : {}),
+      ...(page.consistent !== undefined ? { consistent: page.consistent } : {}),
+    });
+  }
+
+  /** Every item of an entity's listing, across all pages (for listings bounded by the domain's own limits). */
+  async queryAll<S extends z.ZodType>(query: EntityQuery<S>, options: Omit<PageRequest, 'cursor' | 'limit'> = {}): Promise<z.output<S>[]> {
+    const items: z.output<S>[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.queryPage(query, { ...options, cursor });
+      items.push(...page.items);
+      cursor = page.cursor;
+    } while (cursor);
+    return items;
+  }
+
+  /** The keys of every item of a listing, whatever entity they belong to (consistent). */
+  async queryKeys(listing: Listing): Promise<ItemKey[]> {
+    const keys: ItemKey[] = [];
+    for await (const { item } of this.walk(listing, { ascending: true, readPage: 1000 })) {
+      keys.push({ pk: item[TableDefinition.partitionKey] as string, sk: item[TableDefinition.sortKey] as string });
+    }
+    return keys;
+  }
+
+  /**
+   * Walks a listing in order across pages, consistently, yielding each item as stored with the
+   * cursor that resumes right after it, so a reader can stop on any item (a full page, a byte
+   * budget, a filter's bound) and still hand out an exact cursor.
+   */
+  async *walk(listing: Listing, options: { readonly ascending: boolean; readonly readPage: number; readonly cursor?: string | undefined }): AsyncGenerator<WalkedItem> {
+    const keyAttributes = keyAttributesOf(listing.index);
+    let cursor = options.cursor;
+    do {
+      const page = await this.query({
+        schema: AnyItem,
+        ...listingOptions(listing),
+        ascending: options.ascending,
+        limit: options.readPage,
+        consistent: true,
+        withKeys: true,
+        ...(cursor ? { cursor } : {}),
+      });
+      for (const item of page.items) {
+        yield { item, resumeAfter: () => encodeCursor(Object.fromEntries(keyAttributes.map((name) => [name, item[name]])))! };
+      }
+      cursor = page.cursor;
+    } while (cursor);
+  }
+
+  /** Writes that need not be atomic together, in transactions of at most `batchSize` (DynamoDB's limit is 100). */
+  async transactInBatches(writes: readonly TransactWrite[], batchSize = MAX_TRANSACTION_ITEMS): Promise<void> {
+    for (let i = 0; i < writes.length; i += batchSize) await this.transact(writes.slice(i, i + batchSize));
+  }
+
+  /**
+   * One conditional update outside a transaction, answering the attributes it wrote, or the item as
+   * it was when the condition failed (as DynamoDB returns it, not unmarshalled). A conflict with a
+   * transaction holding the item is a `TransactionConflictError`: nothing was written, retry.
+   */
+  async updateItem(
+    key: ItemKey,
+    changes: Changes,
+    options: { readonly when?: Condition; readonly abortSignal?: AbortSignal } = {},
+  ): Promise<{ readonly updated: Record<string, unknown> } | { readonly conditionFailed: true; readonly stored: unknown }> {
+    try {
+      const out = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.name,
+          Key: key,
+          ...updateExpression(changes, options.when),
+          ReturnValues: 'UPDATED_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+        options.abortSignal ? { abortSignal: options.abortSignal } : {},
+      );
+      return { updated: out.Attributes ?? {} };
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return { conditionFailed: true, stored: error.Item };
+      if (error instanceof TransactionConflictException) throw new TransactionConflictError('The item is held by a transaction; retry.', error);
+      throw error;
+    }
+  }
+
   /**
    * Writes all items or none. When an item's own condition fails, its `onConditionFailed` error is
    * thrown (or `TransactionConditionFailed` with its index); throttling and conflicts with another
@@ -280,14 +370,6 @@ export class Table {
       throw error;
     }
   }
-}
-
-function withTableName(item: TransactWriteItem, tableName: string): TransactWriteItem {
-  if (item.Put) return { Put: { ...item.Put, TableName: tableName } };
-  if (item.Update) return { Update: { ...item.Update, TableName: tableName } };
-  if (item.Delete) return { Delete: { ...item.Delete, TableName: tableName } };
-  if (item.ConditionCheck) return { ConditionCheck: { ...item.ConditionCheck, TableName: tableName } };
-  return item;
 }
 
 function isExpired(item: Record<string, unknown>): boolean {

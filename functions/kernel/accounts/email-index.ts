@@ -4,10 +4,12 @@ import { SealedValueError } from '../keys/aead';
 import { DataKeyCache } from '../keys/data-key-cache';
 import type { EncryptionContext, KeyProvider } from '../keys/key-provider';
 import { KeyPurposes } from '../keys/purposes';
-import { Keys } from '../storage/keys';
 import type { AuditTrail } from '../audit/audit-trail';
 import type { AuditActor } from '../audit/record';
-import { Conditions, Writes, type Table } from '../storage/table';
+import { AuditScopes } from '../audit/scopes';
+import { defineEntity } from '../storage/entity';
+import { Keys } from '../storage/keys';
+import type { Table } from '../storage/table';
 
 /**
  * The lookup hash of an email address (docs/crypto.md, "PII"): HMAC-SHA256 of the case-folded
@@ -28,6 +30,8 @@ export const EmailIndexKeyRecord = z.object({
   createdAt: z.string(),
 });
 export type EmailIndexKeyRecord = z.output<typeof EmailIndexKeyRecord>;
+
+const EmailIndexKeys = defineEntity({ name: 'email index key', schema: EmailIndexKeyRecord, key: Keys.emailIndexKey });
 
 export interface EmailIndexOptions {
   /** How long an instance keeps the unwrapped key before reading and unwrapping it again. @default 1 hour */
@@ -79,11 +83,11 @@ export class EmailIndex {
 
   /** The stored key, unwrapped; created first when there is none. */
   async #load(): Promise<Uint8Array> {
-    const stored = await this.#table.get(Keys.emailIndexKey(), EmailIndexKeyRecord, { consistent: true });
+    const stored = await this.#table.read(EmailIndexKeys.at());
     if (stored) return this.#unwrap(stored);
     const created = await this.#create();
     if (created) return created;
-    const winner = await this.#table.get(Keys.emailIndexKey(), EmailIndexKeyRecord, { consistent: true });
+    const winner = await this.#table.read(EmailIndexKeys.at());
     if (!winner) throw new Error('the email index key is missing after another instance stored it');
     return this.#unwrap(winner);
   }
@@ -92,15 +96,15 @@ export class EmailIndex {
   async #create(): Promise<Uint8Array | undefined> {
     const dataKey = await this.#piiKeys.generateDataKey(emailIndexContext);
     const record: EmailIndexKeyRecord = { wrapped: Buffer.from(dataKey.wrapped).toString('base64'), rootKeyId: dataKey.rootKeyId, createdAt: new Date(this.#now()).toISOString() };
-    const item = { ...Keys.emailIndexKey(), ...record };
+    const create = EmailIndexKeys.at().create(record, () => new LostRace());
     try {
       if (this.#audit) {
         await this.#audit.commit(
-          { scope: 'platform', actor: EMAIL_INDEX_BOOTSTRAP_ACTOR, action: 'platform.email_index_key_created', target: { type: 'key', id: 'email-index' }, metadata: { rootKeyId: record.rootKeyId } },
-          [Writes.put(item, Conditions.notExists, () => new LostRace())],
+          { scope: AuditScopes.platform, actor: EMAIL_INDEX_BOOTSTRAP_ACTOR, action: 'platform.email_index_key_created', target: { type: 'key', id: 'email-index' }, metadata: { rootKeyId: record.rootKeyId } },
+          [create],
         );
       } else {
-        await this.#table.put(item, { condition: Conditions.notExists, onConditionFailed: () => new LostRace() });
+        await this.#table.transact([create]);
       }
       return dataKey.plaintext;
     } catch (error) {

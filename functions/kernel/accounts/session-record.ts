@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { defineEntity } from '../storage/entity';
+import { Keys, Listings } from '../storage/keys';
 
 /** Sessions: absolute lifetime from login, and idle lifetime from the last refresh. */
 export const SESSION_ABSOLUTE_LIFETIME_SECONDS = 30 * 24 * 3600;
@@ -28,6 +30,9 @@ export const SessionRecord = z.object({
   version: z.number(),
 });
 export type SessionRecord = z.output<typeof SessionRecord>;
+
+/** Sessions: written by identity, read by the authenticator for every access token. */
+export const Sessions = defineEntity({ name: 'session', schema: SessionRecord, key: Keys.session, queries: { ofUser: Listings.sessionsOfUser } });
 
 /** Whether a session may still be used at `nowSeconds`. */
 export function isSessionUsable(session: SessionRecord | undefined, nowSeconds: number): session is SessionRecord {

@@ -1,7 +1,9 @@
 import { z } from 'zod';
+import type { OrgScope } from '../auth/org-scope';
 import { ConflictError } from '../errors';
-import { Writes, type Table, type TransactWrite } from '../storage/table';
-import { TenantKeys, type OrgScope } from './org-scope';
+import { defineEntity } from '../storage/entity';
+import { Keys } from '../storage/keys';
+import type { Table, TransactWrite } from '../storage/table';
 
 /**
  * The latest rotation of an organization's key and the progress of its re-seal, at
@@ -33,11 +35,13 @@ export const KeyRotationRecord = z.object({
 });
 export type KeyRotationRecord = z.output<typeof KeyRotationRecord>;
 
+export const KeyRotations = defineEntity({ name: 'key rotation', schema: KeyRotationRecord, key: Keys.keyRotation });
+
 /** A re-seal that made no progress for this long is stalled: starting a rotation again resumes it. */
 export const RESEAL_STALL_MS = 15 * 60_000;
 
 export async function getKeyRotation(table: Table, scope: OrgScope): Promise<KeyRotationRecord | undefined> {
-  return table.get(TenantKeys.keyRotation(scope), KeyRotationRecord, { consistent: true });
+  return table.read(KeyRotations.at(scope));
 }
 
 /** Another worker recorded progress first (a duplicate delivery): this one stops. */
@@ -53,5 +57,5 @@ export class ResealSupersededError extends ConflictError {
  */
 export function keyRotationWrite(scope: OrgScope, record: KeyRotationRecord, expectedVersion: number, onConditionFailed: () => Error = () => new ResealSupersededError()): TransactWrite {
   const { version: _version, ...rest } = record;
-  return Writes.putVersioned({ ...TenantKeys.keyRotation(scope), ...rest }, expectedVersion, onConditionFailed);
+  return KeyRotations.at(scope).putVersioned(rest, expectedVersion, onConditionFailed);
 }

@@ -1,7 +1,10 @@
 import { z } from 'zod';
+import type { OrgScope } from '../auth/org-scope';
 import { ConflictError } from '../errors';
-import { Writes, type Table, type TransactWrite } from '../storage/table';
-import { TenantKeys, type OrgScope } from './org-scope';
+import { Conditions } from '../storage/conditions';
+import { defineEntity } from '../storage/entity';
+import { Keys, Listings } from '../storage/keys';
+import type { Table, TransactWrite } from '../storage/table';
 
 /**
  * The organization record, at `ORG#<orgId>` / `ORG`: shared by every domain that works inside an
@@ -36,15 +39,14 @@ export const OrgRecord = z.object({
 });
 export type OrgRecord = z.output<typeof OrgRecord>;
 
+export const Orgs = defineEntity({ name: 'organization', schema: OrgRecord, key: Keys.org, queries: { items: Listings.orgItems } });
+
 export async function getOrg(table: Table, scope: OrgScope): Promise<OrgRecord | undefined> {
-  return table.get(TenantKeys.org(scope), OrgRecord, { consistent: true });
+  return table.read(Orgs.at(scope));
 }
 
 /** Replaces the organization record under optimistic locking (the version read is the version expected). */
-export function updateOrgWrite(scope: OrgScope, org: OrgRecord): TransactWrite {
-  const { version, ...rest } = org;
-  return Writes.putVersioned({ ...TenantKeys.org(scope), ...rest }, version);
-}
+export const updateOrgWrite = (scope: OrgScope, org: OrgRecord): TransactWrite => Orgs.at(scope).replace(org);
 
 /** The key version new secrets of an organization are sealed under. */
 export const currentOrgKey = (org: OrgRecord) => org.orgKeys?.at(-1);
@@ -58,14 +60,10 @@ export const orgKeyVersion = (org: OrgRecord, version: number) => org.orgKeys?.f
  * the rotation's re-seal has passed it by (which would leave a value under a retired key).
  */
 export function sealingKeyCheck(scope: OrgScope, version: number): TransactWrite {
-  const condition =
-    version === 1
-      ? { ConditionExpression: 'attribute_not_exists(#skv) OR #skv = :v', ExpressionAttributeValues: { ':v': 1 } }
-      : { ConditionExpression: '#skv = :v', ExpressionAttributeValues: { ':v': version } };
-  return {
-    item: { ConditionCheck: { TableName: '', Key: TenantKeys.org(scope), ...condition, ExpressionAttributeNames: { '#skv': 'sealingKeyVersion' } } },
-    onConditionFailed: () => new OrgKeyRotatedError(),
-  };
+  const current = Conditions.attributeIs('sealingKeyVersion', version);
+  // Organizations that never rotated may predate the attribute: version 1 then.
+  const condition = version === 1 ? Conditions.any(Conditions.attributeAbsent('sealingKeyVersion'), current) : current;
+  return Orgs.at(scope).check(condition, () => new OrgKeyRotatedError());
 }
 
 /** The organization's key rotated between reading it and writing a value sealed under it: seal again. */

@@ -1,11 +1,10 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
 import type { AuditTrail } from '../audit/audit-trail';
-import { TableDefinition } from '../storage/table-definition';
-import { Keys } from '../storage/keys';
-import type { Table, TransactWrite } from '../storage/table';
-import { TenantKeys, type OrgScope } from './org-scope';
-import { Roles } from './permissions';
+import { AuditScopes } from '../audit/scopes';
+import { Conditions } from '../storage/conditions';
+import type { Table } from '../storage/table';
+import { ApiKeyLookups, ApiKeys } from './api-key-records';
+import type { OrgScope } from './org-scope';
 import type { Principal } from './principal';
 
 /**
@@ -22,22 +21,6 @@ const API_KEY = /^rmp_([0-9a-f]{20})_([A-Za-z0-9_-]{43})$/;
 
 /** How often at most a key's use is recorded (`lastUsedAt` and the `apikey.used` audit record). */
 export const API_KEY_USE_RECORD_INTERVAL_MS = 60_000;
-
-/** The item authentication reads, at `APIKEY#<keyId>` / `KEY`: everything needed, nothing more. */
-export const ApiKeyLookupRecord = z.object({
-  keyId: z.string(),
-  orgId: z.string(),
-  /** Hex SHA-256 of the secret part. */
-  secretHash: z.string().regex(/^[0-9a-f]{64}$/),
-  role: z.enum(Roles),
-  projectIds: z.array(z.string()).optional(),
-  createdBy: z.string(),
-  /** Epoch seconds: also the table's TTL attribute, so an expired key's items disappear on their own. */
-  expiresAt: z.number().optional(),
-  revoked: z.boolean(),
-  lastUsedAt: z.string().optional(),
-});
-export type ApiKeyLookupRecord = z.output<typeof ApiKeyLookupRecord>;
 
 export const isApiKeyCredential = (credential: string): boolean => credential.startsWith(API_KEY_PREFIX);
 
@@ -63,7 +46,7 @@ export function parseApiKey(credential: string): { keyId: string; secret: string
 export async function verifyApiKey(table: Table, credential: string, nowMs: number): Promise<Extract<Principal, { type: 'api_key' }> | undefined> {
   const parsed = parseApiKey(credential);
   if (!parsed) return undefined;
-  const record = await table.get(Keys.apiKeyLookup(parsed.keyId), ApiKeyLookupRecord, { consistent: true });
+  const record = await table.read(ApiKeyLookups.at(parsed.keyId));
   // Hash the presented secret even for an unknown key, so timing says nothing about which ids exist.
   const presented = hashSecret(parsed.secret);
   const stored = Buffer.from(record?.secretHash ?? '0'.repeat(64), 'hex');
@@ -102,20 +85,12 @@ export async function recordApiKeyUse(
   if (principal.lastUsedAt !== undefined && principal.lastUsedAt > cutoff) return false;
   const at = now.toISOString();
   const already = () => new UseAlreadyRecorded();
-  const touch = (key: { pk: string; sk: string }, onlyIfStale: boolean): TransactWrite => ({
-    item: {
-      Update: {
-        TableName: '',
-        Key: key,
-        UpdateExpression: 'SET #lastUsedAt = :at',
-        ConditionExpression: onlyIfStale ? 'attribute_exists(#pk) AND (attribute_not_exists(#lastUsedAt) OR #lastUsedAt < :cutoff)' : 'attribute_exists(#pk)',
-        ExpressionAttributeNames: { '#pk': TableDefinition.partitionKey, '#lastUsedAt': 'lastUsedAt' },
-        ExpressionAttributeValues: onlyIfStale ? { ':at': at, ':cutoff': cutoff } : { ':at': at },
-      },
-    },
-    onConditionFailed: already,
-  });
-  const writes = [touch(Keys.apiKeyLookup(principal.keyId), true), touch(TenantKeys.apiKey(scope, principal.keyId), false)];
+  const stale = Conditions.any(Conditions.attributeAbsent('lastUsedAt'), Conditions.attributeBelow('lastUsedAt', cutoff));
+  const touch = { set: { lastUsedAt: at } };
+  const writes = [
+    ApiKeyLookups.at(principal.keyId).update(touch, { when: Conditions.all(Conditions.exists, stale), onConditionFailed: already }),
+    ApiKeys.at(scope, principal.keyId).update(touch, { when: Conditions.exists, onConditionFailed: already }),
+  ];
   try {
     if (!request.audited) {
       await deps.table.transact(writes);
@@ -123,7 +98,7 @@ export async function recordApiKeyUse(
     }
     await deps.audit.commit(
       {
-        scope: `org:${scope.orgId}`,
+        scope: AuditScopes.org(scope),
         actor: { type: 'api_key', id: principal.keyId, ip: request.sourceIp, ...(request.userAgent ? { userAgent: request.userAgent.slice(0, 512) } : {}) },
         action: 'apikey.used',
         target: { type: 'api_key', id: principal.keyId },

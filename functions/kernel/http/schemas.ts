@@ -1,0 +1,37 @@
+import { z } from 'zod';
+
+/** Schemas every domain's routes share: versions, pages, empty bodies. */
+
+/** How many items a page holds when the caller does not say, and at most. */
+export const PageSize = { default: 50, max: 200 } as const;
+
+/** A cursor as it travels: opaque, and bounded before it is decoded (storage checks it further). */
+export const Cursor = z.string().min(1).max(2048);
+
+/** The query of every paginated list: `?limit=` and the `?cursor=` of the previous page. */
+export const PageQuery = z.object({
+  cursor: Cursor.optional(),
+  limit: z.coerce
+    .number('Must be a number.')
+    .int('Must be a whole number.')
+    .min(1, 'Must be at least 1.')
+    .max(PageSize.max, `Must be at most ${PageSize.max}.`)
+    .default(PageSize.default),
+});
+
+/** A page of a list: the items under `name`, and the cursor of the next page when there is one. */
+export const pageOf = <N extends string, T extends z.ZodType>(name: N, item: T) =>
+  z.object({ [name]: z.array(item), cursor: z.string().optional() } as { [K in N]: z.ZodArray<T> } & { cursor: z.ZodOptional<z.ZodString> });
+
+/**
+ * Optimistic locking: every mutable resource shows its `version`, and a PATCH names in its body the
+ * version it was based on. A body field rather than If-Match: it is validated and documented with
+ * the rest of the request, and a client cannot forget it (it is required).
+ */
+export const Version = z.number('Give the version you read.').int().min(1);
+
+/** The (empty) body of a 204, and of a route that answers nothing but its status. */
+export const NoContent = z.object({});
+
+/** What public routes about an address answer, whatever happened: `{"status": "…"}`. */
+export const Accepted = z.object({ status: z.string() });
