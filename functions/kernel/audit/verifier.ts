@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { IndexKeys, Keys, Listings } from '../storage/keys';
 import type { Table } from '../storage/table';
+import { KEY_ATTRIBUTES } from '../storage/table-definition';
 import { AuditHead, AuditHeads, AuditRecord, GENESIS_HASH, hashAuditRecord } from './record';
 
 export type ChainBreak =
@@ -29,18 +30,15 @@ const Anything = z.looseObject({});
  */
 const StoredRecord = z.strictObject({
   ...AuditRecord.shape,
-  pk: z.string(),
-  sk: z.string(),
-  gsi1pk: z.string(),
-  gsi1sk: z.string(),
+  ...Object.fromEntries(KEY_ATTRIBUTES.map((name) => [name, z.string()])),
 });
+type StoredRecord = z.output<typeof StoredRecord>;
 
 /** Whether the item is stored under the keys the trail gives `record`, in the table and the by-action index. */
-function storedInPlace(item: z.output<typeof StoredRecord>): boolean {
+function storedInPlace(item: StoredRecord): boolean {
   try {
-    const key = Keys.auditRecord(item.scope, item.seq);
-    const index = IndexKeys.auditRecordByAction(item.scope, item.action, item.seq);
-    return item.pk === key.pk && item.sk === key.sk && item.gsi1pk === index.gsi1pk && item.gsi1sk === index.gsi1sk;
+    const expected: Record<string, string> = { ...Keys.auditRecord(item.scope, item.seq), ...IndexKeys.auditRecordByAction(item.scope, item.action, item.seq) };
+    return KEY_ATTRIBUTES.every((name) => (item as Record<string, unknown>)[name] === expected[name]);
   } catch {
     return false; // an action no key can be built from was never written by the trail
   }
@@ -59,7 +57,7 @@ export async function verifyAuditChain(table: Table, scope: string): Promise<Cha
   for await (const { item: raw } of table.walk(Listings.auditRecords(scope), { ascending: true, readPage: PAGE })) {
     const parsed = StoredRecord.safeParse(raw);
     if (!parsed.success) return broken(expectedSeq, 'malformed_record');
-    const { pk: _pk, sk: _sk, gsi1pk: _gsi1pk, gsi1sk: _gsi1sk, ...record } = parsed.data;
+    const record = AuditRecord.parse(parsed.data);
     if (record.seq !== expectedSeq || record.scope !== scope) return broken(expectedSeq, 'sequence_gap');
     if (record.prevHash !== prevHash) return broken(record.seq, 'previous_hash_mismatch');
     const { hash, ...unsigned } = record;
