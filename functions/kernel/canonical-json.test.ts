@@ -1,5 +1,19 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson } from './canonical-json';
+
+interface Rfc8785Vectors {
+  readonly documents: { readonly vectors: { name: string; input: string; output: string; outputHex: string }[] };
+  readonly propertySorting: { readonly input: string; readonly expectedValueOrder: string[] };
+  readonly numbers: { readonly vectors: { ieee754: string; json: string | null; comment: string }[] };
+  readonly es6Samples: { readonly vectors: { ieee754: string; json: string }[] };
+}
+
+const rfc8785: Rfc8785Vectors = JSON.parse(readFileSync(new URL('../../test/vectors/rfc8785-jcs.json', import.meta.url), 'utf8'));
+
+/** The double whose IEEE 754 bits are `hex` (big-endian, leading zeros optional). */
+const doubleFromBits = (hex: string) => Buffer.from(hex.padStart(16, '0'), 'hex').readDoubleBE(0);
 
 describe('canonicalJson', () => {
   describe('objects', () => {
@@ -108,6 +122,130 @@ describe('canonicalJson', () => {
       ['a hole in an array', [1, , 3]],
     ])('refuses %s', (_label, value) => {
       expect(() => canonicalJson(value)).toThrow(TypeError);
+    });
+  });
+
+  describe('RFC 8785 vectors', () => {
+    it('reads every vector of the data file', () => {
+      expect(rfc8785.documents.vectors.map((v) => v.name)).toEqual(['arrays', 'french', 'structures', 'unicode', 'values', 'weird']);
+      expect(rfc8785.numbers.vectors).toHaveLength(26);
+      expect(rfc8785.es6Samples.vectors).toHaveLength(7);
+    });
+
+    it.each(rfc8785.documents.vectors)('canonicalises the $name document to the published output and UTF-8 bytes', ({ input, output, outputHex }) => {
+      const canonical = canonicalJson(JSON.parse(input));
+      expect(canonical).toBe(output);
+      expect(Buffer.from(canonical, 'utf8').toString('hex').match(/../g)!.join(' ')).toBe(outputHex);
+    });
+
+    it('orders the §3.2.3 sorting data as the RFC lists it', () => {
+      const canonical = canonicalJson(JSON.parse(rfc8785.propertySorting.input));
+      // Positions in the text, not a re-parse: JS objects put integer-like keys first.
+      const positions = rfc8785.propertySorting.expectedValueOrder.map((value) => canonical.indexOf(`"${value}"`));
+      expect(positions.every((p) => p >= 0)).toBe(true);
+      expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+    });
+
+    it.each(rfc8785.numbers.vectors.filter((v) => v.json !== null))('writes the Appendix B number $ieee754 as $json', ({ ieee754, json }) => {
+      expect(canonicalJson(doubleFromBits(ieee754))).toBe(json);
+      expect(canonicalJson([doubleFromBits(ieee754)])).toBe(`[${json}]`);
+    });
+
+    it.each(rfc8785.numbers.vectors.filter((v) => v.json === null))('refuses the Appendix B value $ieee754 ($comment)', ({ ieee754 }) => {
+      expect(() => canonicalJson(doubleFromBits(ieee754))).toThrow(TypeError);
+      expect(() => canonicalJson({ n: doubleFromBits(ieee754) })).toThrow(TypeError);
+    });
+
+    it.each(rfc8785.es6Samples.vectors)('writes the reference number sample $ieee754 as $json', ({ ieee754, json }) => {
+      expect(canonicalJson(doubleFromBits(ieee754))).toBe(json);
+    });
+
+    it.each([
+      ['a lone high surrogate', 'a\ud800b'],
+      ['a lone low surrogate', '\udead'],
+      ['a high surrogate at the end', 'x\ud83d'],
+      ['surrogates in the wrong order', '\ude00\ud83d'],
+    ])('refuses %s in a value or a key (§3.2.2.2)', (_label, text) => {
+      expect(() => canonicalJson(text)).toThrow(TypeError);
+      expect(() => canonicalJson({ metadata: { name: text } })).toThrow(TypeError);
+      expect(() => canonicalJson({ [text]: 1 })).toThrow(TypeError);
+    });
+
+    it('keeps a well-formed surrogate pair', () => {
+      expect(canonicalJson({ '\ud83d\ude00': '\ud83d\ude00' })).toBe('{"😀":"😀"}');
+    });
+  });
+
+  describe('audit records', () => {
+    // Hashes of records as the audit trail writes them: chains already stored depend on these bytes.
+    it.each([
+      [
+        'a user creating a project, with non-ASCII and escaped metadata',
+        {
+          scope: 'org:o_7Hq2',
+          seq: 1,
+          at: '2025-03-01T12:00:00.000Z',
+          actor: { type: 'user', id: 'u_ada', ip: '203.0.113.7', userAgent: 'Mozilla/5.0 (X11; Linux x86_64)' },
+          action: 'project.create',
+          target: { type: 'project', id: 'p_1' },
+          outcome: 'success',
+          metadata: { name: 'Café "Zürich" \\ 東京 😀', region: 'eu-west-1', tags: ['a', 'b'] },
+          prevHash: '0'.repeat(64),
+        },
+        '66777761d8475cfe5f909c25026a50dd6239185808aa26ddfb7e339c26ff59e6',
+      ],
+      [
+        'a denied system action without a target, with nested metadata and control characters',
+        {
+          scope: 'user:u_ada',
+          seq: 42,
+          at: '2025-03-01T12:00:01.250Z',
+          actor: { type: 'system', id: 'scheduler' },
+          action: 'session.revoke',
+          target: undefined,
+          outcome: 'denied',
+          metadata: { reason: 'refresh_token_reused', attempts: 3, first: true, nested: { z: null, a: [1, 2, { y: false, b: 'x\n\t\u0001' }] } },
+          prevHash: 'ab'.repeat(32),
+        },
+        '34e87e84c4449774894d315c36686ca7015d52abe2d83edcd6e55da3210f5436',
+      ],
+      [
+        'a failed platform action at the largest sequence number, with empty metadata',
+        {
+          scope: 'platform',
+          seq: Number.MAX_SAFE_INTEGER,
+          at: '2025-03-01T12:00:02.000Z',
+          actor: { type: 'api_key', id: 'k_1' },
+          action: 'env.import',
+          target: { type: 'env_var', id: 'API_URL' },
+          outcome: 'failure',
+          metadata: {},
+          prevHash: 'f'.repeat(64),
+        },
+        'dc7acbbfa1578dc040dc52ebc99ca9f679f7d0d01ddb98e0beba3ab83a4b5592',
+      ],
+    ])('encodes %s to the bytes its chain hash was computed over', (_label, record, hash) => {
+      expect(createHash('sha256').update(canonicalJson(record), 'utf8').digest('hex')).toBe(hash);
+    });
+  });
+
+  describe('structure', () => {
+    it('refuses a circular structure', () => {
+      const loop: Record<string, unknown> = { a: 1 };
+      loop.self = { back: loop };
+      expect(() => canonicalJson(loop)).toThrow(TypeError);
+      const ring: unknown[] = [];
+      ring.push(ring);
+      expect(() => canonicalJson(ring)).toThrow(TypeError);
+    });
+
+    it('encodes the same object reached twice, which is not a cycle', () => {
+      const shared = { id: 'u1' };
+      expect(canonicalJson({ a: shared, b: [shared] })).toBe('{"a":{"id":"u1"},"b":[{"id":"u1"}]}');
+    });
+
+    it('refuses an object carrying its own toJSON rather than encoding what it returns', () => {
+      expect(() => canonicalJson({ toJSON: () => 'x' })).toThrow(TypeError);
     });
   });
 });

@@ -43,6 +43,13 @@ describe('parseDotenv', () => {
     expect(entries(String.raw`A='$HOME \n # not a comment' # comment`)).toEqual([['A', String.raw`$HOME \n # not a comment`]]);
   });
 
+  it('takes backtick-quoted values literally, quotes and # inside included', () => {
+    expect(entries("A=`it's \"x\" # y \\n` # comment\nB=``")).toEqual([
+      ['A', `it's "x" # y \\n`],
+      ['B', ''],
+    ]);
+  });
+
   it('decodes escapes in double-quoted values', () => {
     expect(entries(String.raw`PEM="-----BEGIN-----\nAAA\n-----END-----"` + '\n' + String.raw`Q="say \"hi\"\t\\ \$x" # done`)).toEqual([
       ['PEM', '-----BEGIN-----\nAAA\n-----END-----'],
@@ -62,8 +69,12 @@ describe('parseDotenv', () => {
     ['a name that is not an identifier', 'A=1\n1ABC=2'],
     ['an unterminated double quote', 'A=1\nB="open'],
     ['an unterminated single quote', "A=1\nB='open"],
+    ['an unterminated backtick', 'A=1\nB=`open'],
+    ['text after a closing backtick', 'A=1\nB=`x` y'],
     ['text after a closing quote', 'A=1\nB="x" y'],
     ['an unknown escape', 'A=1\nB="\\q"'],
+    ['a backslash right before a closing single quote', "A=1\nB='C:\\dir\\'"],
+    ['an escaped backslash right before a closing double quote', 'A=1\nB="C:\\\\dir\\\\"'],
     ['a stray quote in an unquoted value', 'A=1\nB=it\'s'],
     ['a name given twice', 'A=1\nA=2'],
     ['an export without an assignment', 'A=1\nexport B'],

@@ -1,16 +1,19 @@
 /**
  * A `.env` file parser for importing environment variables. It takes the common subset of the
- * format, one variable a line:
+ * format, one variable a line. Where it accepts a line it gives the value `dotenv`'s `parse` gives
+ * (the format users write for), but for two cases: `a#b` keeps its `#`, and double quotes also
+ * decode \t \\ \" \$, which dotenv leaves as written (see dotenv.reference.test.ts).
  *
  *   # a comment           blank lines and comment lines are skipped
  *   KEY=value             unquoted: trimmed; ` #` starts a trailing comment
  *   export KEY=value      an `export ` prefix is ignored
- *   KEY='raw $value'      single quotes: taken literally, no escapes
+ *   KEY='raw $value'      single quotes (or backticks): taken literally, no escapes
  *   KEY="a\nb \"c\""      double quotes: escapes \n \r \t \\ \" \$
  *
- * Anything else is refused with its line number rather than guessed at: an import applies all of a
- * file or none of it, so an ambiguous line must stop it. Values span one line (a multi-line value,
- * e.g. a PEM key, is written with `\n` in double quotes). A name given twice is refused too.
+ * Ours rather than `dotenv.parse`, because that skips lines it cannot read and lets a later
+ * duplicate win: an import applies all of a file or none of it, so every ambiguous line is refused
+ * with its line number, as is a name given twice. Values span one line (a multi-line value, e.g. a
+ * PEM key, is written with `\n` in double quotes).
  */
 
 export interface DotenvEntry {
@@ -31,6 +34,8 @@ const ASSIGNMENT = /^(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)[ \t]*=[ \t]*(.*)$
 const DOUBLE_QUOTE_ESCAPES: Readonly<Record<string, string>> = { n: '\n', r: '\r', t: '\t', '\\': '\\', '"': '"', $: '$' };
 /** What may follow a closing quote: spaces, then optionally a comment. */
 const AFTER_QUOTE = /^[ \t]*(?:#.*)?$/;
+/** dotenv takes a backslash before a quote as an escape and runs on to a later quote, lines further if need be. */
+const BACKSLASH_BEFORE_CLOSE = { ok: false, message: 'a backslash right before the closing quote' } as const;
 
 type ValueResult = { ok: true; value: string } | { ok: false; message: string };
 
@@ -39,6 +44,7 @@ function parseDoubleQuoted(rest: string): ValueResult {
   for (let i = 0; i < rest.length; i++) {
     const c = rest[i]!;
     if (c === '"') {
+      if (rest[i - 1] === '\\') return BACKSLASH_BEFORE_CLOSE;
       return AFTER_QUOTE.test(rest.slice(i + 1)) ? { ok: true, value } : { ok: false, message: 'unexpected text after the closing quote' };
     }
     if (c === '\\') {
@@ -53,9 +59,11 @@ function parseDoubleQuoted(rest: string): ValueResult {
   return { ok: false, message: 'unterminated double-quoted value' };
 }
 
-function parseSingleQuoted(rest: string): ValueResult {
-  const end = rest.indexOf("'");
-  if (end < 0) return { ok: false, message: 'unterminated single-quoted value' };
+/** Single quotes and backticks: everything up to the next same quote, as written. */
+function parseLiteralQuoted(rest: string, quote: "'" | '`'): ValueResult {
+  const end = rest.indexOf(quote);
+  if (end < 0) return { ok: false, message: 'unterminated quoted value' };
+  if (rest[end - 1] === '\\') return BACKSLASH_BEFORE_CLOSE;
   return AFTER_QUOTE.test(rest.slice(end + 1)) ? { ok: true, value: rest.slice(0, end) } : { ok: false, message: 'unexpected text after the closing quote' };
 }
 
@@ -68,7 +76,8 @@ function parseUnquoted(raw: string): ValueResult {
 
 function parseValue(raw: string): ValueResult {
   if (raw.startsWith('"')) return parseDoubleQuoted(raw.slice(1));
-  if (raw.startsWith("'")) return parseSingleQuoted(raw.slice(1));
+  if (raw.startsWith("'")) return parseLiteralQuoted(raw.slice(1), "'");
+  if (raw.startsWith('`')) return parseLiteralQuoted(raw.slice(1), '`');
   return parseUnquoted(raw);
 }
 
