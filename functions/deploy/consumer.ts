@@ -3,13 +3,11 @@ import { mintOrgScope } from '../kernel/auth/org-scope';
 import { domainEvent, EventCatalogue } from '../kernel/events/catalogue';
 import type { DeliveredEvent } from '../kernel/events/event-bus';
 import { OrgKeyRing } from '../kernel/keys/org-keys';
-import { createLogger } from '../kernel/logging/logger';
-import { awsPlatform } from '../kernel/platform/aws';
-import { platform, setPlatformFactory } from '../kernel/platform/platform';
+import { bootDomain } from '../kernel/platform/boot';
+import { platform } from '../kernel/platform/platform';
 import { resealOrgValues } from './reseal';
 
-const logger = createLogger('deploy');
-setPlatformFactory(() => awsPlatform(logger));
+const logger = bootDomain('deploy');
 
 /** Stop starting pages this long before Lambda's timeout, and ask for a continuation instead. */
 const SAFETY_MARGIN_MS = 60_000;

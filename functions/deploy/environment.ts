@@ -1,12 +1,11 @@
-import { z } from 'zod';
-import { getOrg, orgKeyVersion, type OrgRecord } from '../kernel/tenancy/org-record';
 import { type OrgScope } from '../kernel/auth/org-scope';
-import { Keys as TenantKeys } from '../kernel/storage/keys';
 import { NotFoundError } from '../kernel/errors';
 import { SealedValueError } from '../kernel/keys/aead';
 import type { OrgKeyRing } from '../kernel/keys/org-keys';
 import type { Table } from '../kernel/storage/table';
-import { envValueIdentity, EnvVarRecord, listEnvVars, resolveEnvironment, type EnvOwner } from '../projects/env';
+import { getOrg, orgKeyVersion, type OrgRecord } from '../kernel/tenancy/org-record';
+import { envValueIdentity, envVarAt, listEnvVars, resolveEnvironment, type EnvOwner } from '../projects/env';
+import { Services } from '../projects/services';
 
 /**
  * The environment a service runs with, opened: the deploy path's one way to values. Its project's
@@ -14,8 +13,6 @@ import { envValueIdentity, EnvVarRecord, listEnvVars, resolveEnvironment, type E
  * version it names. Callers pass the values to the task's secret store and nowhere else: never to a
  * log, an event, an audit record or a response.
  */
-
-const Exists = z.looseObject({});
 
 export interface OpenedVariable {
   readonly name: string;
@@ -31,8 +28,7 @@ export interface EnvironmentDeps {
 export async function openEnvironment(deps: EnvironmentDeps, scope: OrgScope, owner: EnvOwner): Promise<OpenedVariable[]> {
   const { table } = deps;
   if (owner.serviceId !== undefined) {
-    const service = await table.get(TenantKeys.service(scope, owner.projectId, owner.serviceId), Exists, { consistent: true });
-    if (!service) throw new NotFoundError('No such service.');
+    if (!(await table.exists(Services.at(scope, owner.projectId, owner.serviceId)))) throw new NotFoundError('No such service.');
   }
   const [projectVars, serviceVars] = await Promise.all([
     listEnvVars(table, scope, { projectId: owner.projectId }),
@@ -46,7 +42,7 @@ export async function openEnvironment(deps: EnvironmentDeps, scope: OrgScope, ow
     let key = orgKeyVersion(org, current.keyVersion);
     if (!key) {
       // Re-sealed and its old version retired since the list was read: read both again.
-      const fresh = await table.get(TenantKeys.envVar(scope, current.projectId, current.serviceId, current.name), EnvVarRecord, { consistent: true });
+      const fresh = await table.read(envVarAt(scope, current, current.name));
       if (!fresh) continue; // deleted meanwhile
       current = fresh;
       org = await orgOf(table, scope);

@@ -1,14 +1,15 @@
 import type { AuditTrail } from '../kernel/audit/audit-trail';
-import { getKeyRotation, keyRotationWrite, ResealSupersededError, type KeyRotationRecord } from '../kernel/tenancy/org-key-rotation';
-import { getOrg, orgKeyVersion, updateOrgWrite, type OrgRecord } from '../kernel/tenancy/org-record';
+import { AuditScopes } from '../kernel/audit/scopes';
 import { type OrgScope } from '../kernel/auth/org-scope';
-import { Keys as TenantKeys, Listings, orgPartition } from '../kernel/storage/keys';
 import { ConflictError, PreconditionFailedError } from '../kernel/errors';
 import { SealedValueError } from '../kernel/keys/aead';
 import { sealEnvValue, type OrgKeyRing } from '../kernel/keys/org-keys';
 import type { Logger } from '../kernel/logging/logger';
+import { Conditions } from '../kernel/storage/conditions';
 import type { Table, TransactWrite } from '../kernel/storage/table';
-import { envValueIdentity, EnvVarRecord } from '../projects/env';
+import { getKeyRotation, keyRotationWrite, ResealSupersededError, type KeyRotationRecord } from '../kernel/tenancy/org-key-rotation';
+import { getOrg, orgKeyVersion, updateOrgWrite, type OrgRecord } from '../kernel/tenancy/org-record';
+import { envValueIdentity, envVarAt, EnvVars, type EnvVarRecord } from '../projects/env';
 
 /**
  * Re-seals an organization's environment values under the key version a rotation made, for the
@@ -63,14 +64,7 @@ export async function resealOrgValues(deps: ResealDeps, scope: OrgScope, keyVers
     if (!org) return 'stopped';
     if ((options.deadline !== undefined && Date.now() >= options.deadline) || (options.maxPages !== undefined && pages >= options.maxPages)) return 'paused';
 
-    const page = await table.query({
-      schema: EnvVarRecord,
-      partition: orgPartition(scope),
-      sortKeyPrefix: Listings.envVarsOfOrg(scope).sortKeyPrefix!,
-      consistent: true,
-      limit: pageSize,
-      ...(rotation.cursor ? { cursor: rotation.cursor } : {}),
-    });
+    const page = await table.queryPage(EnvVars.query.ofOrg(scope), { limit: pageSize, cursor: rotation.cursor, consistent: true });
     const stale = page.items.filter((v) => v.keyVersion !== keyVersion);
     const writes = await Promise.all(stale.map((v) => resealWrite(deps, scope, org, keyVersion, v)));
     const at = now().toISOString();
@@ -109,21 +103,12 @@ async function resealWrite(deps: ResealDeps, scope: OrgScope, org: OrgRecord, ke
   const plaintext = (await deps.ring.open(scope.orgId, from)).openEnvValue(identity, value.sealed);
   try {
     const sealed = sealEnvValue(scope.orgId, to, identity, plaintext);
-    return {
-      item: {
-        Update: {
-          TableName: '',
-          Key: TenantKeys.envVar(scope, value.projectId, value.serviceId, value.name),
-          // The same version of the same value, under the new key: its version, and so what the API
-          // shows of it, does not change; a value set meanwhile is left to the writer.
-          UpdateExpression: 'SET #sealed = :sealed, #keyVersion = :to',
-          ConditionExpression: '#version = :version AND #keyVersion = :from',
-          ExpressionAttributeNames: { '#sealed': 'sealed', '#keyVersion': 'keyVersion', '#version': 'version' },
-          ExpressionAttributeValues: { ':sealed': sealed, ':to': keyVersion, ':version': value.version, ':from': value.keyVersion },
-        },
-      },
-      onConditionFailed: () => new ValueChangedMeanwhile(),
-    };
+    // The same version of the same value, under the new key: its version, and so what the API shows
+    // of it, does not change; a value set meanwhile is left to the writer.
+    return envVarAt(scope, value, value.name).update(
+      { set: { sealed, keyVersion } },
+      { when: Conditions.all(Conditions.versionIs(value.version), Conditions.attributeIs('keyVersion', value.keyVersion)), onConditionFailed: () => new ValueChangedMeanwhile() },
+    );
   } finally {
     plaintext.fill(0);
   }
@@ -142,7 +127,7 @@ async function complete(deps: ResealDeps, scope: OrgScope, org: OrgRecord, rotat
     try {
       await deps.audit.commit(
         {
-          scope: `org:${scope.orgId}`,
+          scope: AuditScopes.org(scope),
           actor: { type: 'system', id: 'deploy/reseal' },
           action: 'org.key_rotation_completed',
           target: { type: 'org', id: scope.orgId },

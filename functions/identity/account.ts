@@ -1,29 +1,112 @@
-import { implement, type AnyRouteContext } from '../kernel/http/implementation';
-import { InvalidCredentialsError, InvalidTokenError } from '../kernel/errors';
-import type { Platform } from '../kernel/platform/platform';
-import { consumeRateLimit } from '../kernel/rate-limit/consume';
-import { NamedBuckets } from '../kernel/rate-limit/policies';
-import { actorOf, assertPasswordPolicy } from './context';
-import { Mail } from './mail-templates';
+import { z } from 'zod';
+import type { EmailIndex } from '../kernel/accounts/email-index';
+import { Users, type UserRecord } from '../kernel/accounts/user-record';
+import { ConflictError, InvalidCredentialsError, ValidationError } from '../kernel/errors';
+import type { AnyRouteContext } from '../kernel/http/implementation';
 import type { MailMessage } from '../kernel/mail/mailer';
-import { consumeOneTimeToken, issueOneTimeToken } from './one-time-tokens';
-import { hashPassword, verifyPassword } from './passwords';
-import * as routes from './routes';
-import { revokeAllSessionsWrites } from './sessions';
-import { createUserKey, userKeyRing, UserDataUnavailableError } from './user-keys';
-import {
-  createUserWrites,
-  EmailTakenError,
-  findUserByEmail,
-  getUser,
-  meView,
-  newUserId,
-  openUserPii,
-  OutdatedAccountError,
-  updateUserWrite,
-  type UserPii,
-  type UserRecord,
-} from './users';
+import { Conditions } from '../kernel/storage/conditions';
+import { defineEntity } from '../kernel/storage/entity';
+import { Keys } from '../kernel/storage/keys';
+import type { Table, TransactWrite } from '../kernel/storage/table';
+import { checkPasswordPolicy, PasswordRejectionMessages } from './password-policy';
+import { userKeyRing, type UserKey, type UserKeyRing } from './user-keys';
+
+/**
+ * Accounts: the profile (the kernel's `Users`), the claim of its address, the personal data sealed
+ * under the user's data key, and the rules a password follows.
+ */
+
+/** Checked in full by the password policy; the schema only bounds what reaches argon2. */
+export const Password = z.string().min(1).max(1024);
+export const Name = z.string().trim().min(1).max(100);
+
+/** The personal data of an account, opened with its data key. */
+export interface UserPii {
+  readonly email: string;
+  readonly name: string;
+}
+
+/** The claim of an address, by its lookup hash: it makes addresses unique and finds their account. */
+const EmailClaims = defineEntity({ name: 'email claim', schema: z.object({ userId: z.string() }), key: Keys.userByEmail });
+
+/** Thrown when signing up with an address that already has an account (never shown to the client). */
+export class EmailTakenError extends ConflictError {
+  constructor() {
+    super('An account with this email already exists.');
+  }
+}
+
+/**
+ * An account stored by a version of Rampart before personal data was sealed (its address and name
+ * in the clear, no data key). Such accounts are not migrated: they answer this instead of a 500.
+ */
+export class OutdatedAccountError extends ConflictError {
+  constructor() {
+    super('This account was created by an older version of Rampart and cannot be used; start again with a fresh local data directory.');
+  }
+}
+
+/** Read loosely first, so that a profile from before sealed profiles is told apart from a broken one. */
+const StoredProfile = z.looseObject({ sealedEmail: z.unknown().optional() });
+
+/** @throws OutdatedAccountError for an account from before sealed profiles. */
+export async function getUser(table: Table, userId: string): Promise<UserRecord | undefined> {
+  const item = await table.get(Users.key(userId), StoredProfile);
+  if (!item) return undefined;
+  if (item.sealedEmail === undefined) throw new OutdatedAccountError();
+  return Users.schema.parse(item);
+}
+
+export async function findUserByEmail(table: Table, emailIndex: EmailIndex, email: string): Promise<UserRecord | undefined> {
+  const claim = await table.read(EmailClaims.at(await emailIndex.lookupHash(email)));
+  return claim ? getUser(table, claim.userId) : undefined;
+}
+
+/** The signed-in user's account (a user principal whose account still exists). */
+export async function requireUser(ctx: AnyRouteContext): Promise<UserRecord> {
+  const user = ctx.principal?.type === 'user' ? await getUser(ctx.platform.table, ctx.principal.userId) : undefined;
+  if (!user) throw new InvalidCredentialsError();
+  return user;
+}
+
+/** Opens the account's address and name. @throws UserDataUnavailableError once the account was deleted. */
+export async function openUserPii(ring: UserKeyRing, user: UserRecord): Promise<UserPii> {
+  const key = await ring.open(user.userId);
+  return { email: key.open('email', user.sealedEmail), name: key.open('name', user.sealedName) };
+}
+
+/** The account's address and name, opened with its data key (one KMS call per instance and TTL). */
+export const piiOf = (ctx: AnyRouteContext, user: UserRecord): Promise<UserPii> => openUserPii(userKeyRing(ctx.platform), user);
+
+/** The account fields as given at signup, before sealing. */
+export interface NewUser extends Omit<UserRecord, 'version' | 'emailHash' | 'sealedEmail' | 'sealedName'> {
+  readonly email: string;
+  readonly name: string;
+}
+
+/**
+ * The writes that create an account (sealed under `key`, the user's new data key) and claim its
+ * address by its lookup hash; the address claim fails if taken.
+ */
+export async function createUserWrites(user: NewUser, key: UserKey, emailIndex: EmailIndex): Promise<TransactWrite[]> {
+  const { email, name, ...rest } = user;
+  const emailHash = await emailIndex.lookupHash(email);
+  const record = { ...rest, emailHash, sealedEmail: key.seal('email', email), sealedName: key.seal('name', name) };
+  return [Users.at(user.userId).putVersioned(record, 0), EmailClaims.at(emailHash).create({ userId: user.userId }, () => new EmailTakenError())];
+}
+
+/** Replaces a user under optimistic locking (the version read is the version expected). */
+export const updateUserWrite = (user: UserRecord): TransactWrite => Users.at(user.userId).replace(user);
+
+/** Releases the account's address (only if the claim is still the account's own). */
+export const releaseEmailWrite = (user: UserRecord): TransactWrite =>
+  EmailClaims.at(user.emailHash).delete({ when: Conditions.absentOrHeldBy('userId', user.userId) });
+
+/** Refuses a password the policy rejects, as a 400 on the field it came in. */
+export async function assertPasswordPolicy(password: string, field: string, email?: string): Promise<void> {
+  const result = await checkPasswordPolicy(password, email === undefined ? {} : { email });
+  if (!result.ok) throw new ValidationError(result.reasons.map((r) => ({ path: `body.${field}`, message: PasswordRejectionMessages[r] })));
+}
 
 /** Mail failures must not turn a committed change into an error the client retries; they are logged. */
 export async function sendMail(ctx: AnyRouteContext, message: MailMessage): Promise<void> {
@@ -34,180 +117,20 @@ export async function sendMail(ctx: AnyRouteContext, message: MailMessage): Prom
   }
 }
 
-/** A transaction holds at most 100 items: revocations beyond what fits go in follow-up batches. */
-const MAX_CHANGES_WITH_AUDIT = 90;
-
-/** Changes a password, revoking sessions (all, or all but `keep`), audited as one change. */
-async function setPassword(platform: Platform, user: UserRecord, password: string, via: 'change' | 'reset', ctx: AnyRouteContext, keep?: string) {
-  const now = new Date();
-  const passwordHash = await hashPassword(password);
-  const revocations = await revokeAllSessionsWrites(platform.table, user.userId, now, keep);
-  const first = revocations.slice(0, MAX_CHANGES_WITH_AUDIT);
-  await platform.audit.commit(
-    {
-      scope: `user:${user.userId}`,
-      actor: actorOf(ctx, user.userId),
-      action: 'user.password_changed',
-      target: { type: 'user', id: user.userId },
-      metadata: { via, sessionsRevoked: revocations.length },
-    },
-    [updateUserWrite({ ...user, passwordHash, passwordChangedAt: now.toISOString(), updatedAt: now.toISOString() }), ...first],
-  );
-  for (let i = MAX_CHANGES_WITH_AUDIT; i < revocations.length; i += 100) await platform.table.transact(revocations.slice(i, i + 100));
-  await sendMail(ctx, Mail.passwordChanged((await piiOf(ctx, user)).email));
-}
-
-/** The account's address and name, opened with its data key (one KMS call per instance and TTL). */
-export const piiOf = (ctx: AnyRouteContext, user: UserRecord): Promise<UserPii> => openUserPii(userKeyRing(ctx.platform), user);
-
-/**
- * The owner of an address, for the mail that answers a signup or a request about it; accounts that
- * cannot be read (from an older version, or deleted meanwhile) have no owner to tell.
- */
-async function ownerOf(ctx: AnyRouteContext, email: string): Promise<{ user: UserRecord; pii: UserPii } | undefined> {
-  try {
-    const user = await findUserByEmail(ctx.platform.table, ctx.platform.emailIndex, email);
-    return user ? { user, pii: await piiOf(ctx, user) } : undefined;
-  } catch (error) {
-    if (error instanceof OutdatedAccountError || error instanceof UserDataUnavailableError) return undefined;
-    throw error;
-  }
-}
-
-export const accountRoutes = [
-  implement(routes.signup, async ({ body }, ctx) => {
-    const { table, audit, appUrl } = ctx.platform;
-    await assertPasswordPolicy(body.password, 'password', body.email);
-    // Hashed before we know whether the address is taken, so both answers take the same time.
-    const passwordHash = await hashPassword(body.password);
-    const now = new Date();
-    const userId = newUserId();
-    const verification = issueOneTimeToken('verify-email', userId, now);
-    // The user's data key (PII key) seals the address and name; only its wrapped form is stored,
-    // in the same transaction as the account.
-    const userKey = await createUserKey(ctx.platform.piiKeys, userId, now);
-    try {
-      await audit.commit(
-        { scope: `user:${userId}`, actor: actorOf(ctx, userId), action: 'user.signed_up', target: { type: 'user', id: userId }, metadata: { method: 'password' } },
-        [
-          ...(await createUserWrites({
-            userId,
-            email: body.email,
-            name: body.name,
-            passwordHash,
-            emailVerified: false,
-            mfaEnabled: false,
-            createdAt: now.toISOString(),
-            updatedAt: now.toISOString(),
-            passwordChangedAt: now.toISOString(),
-          }, userKey.key, ctx.platform.emailIndex)),
-          userKey.write,
-          verification.write,
-        ],
-      );
-      await sendMail(ctx, Mail.verifyEmail(body.email, appUrl, verification.token));
-    } catch (error) {
-      if (!(error instanceof EmailTakenError)) throw error;
-      // No account enumeration: the caller gets the same answer; the owner gets a note.
-      const owner = await ownerOf(ctx, body.email);
-      if (owner && !owner.user.emailVerified) {
-        const fresh = issueOneTimeToken('verify-email', owner.user.userId, now);
-        await table.transact([fresh.write]);
-        await sendMail(ctx, Mail.verifyEmail(owner.pii.email, appUrl, fresh.token));
-      } else if (owner) {
-        await sendMail(ctx, Mail.alreadyRegistered(owner.pii.email, appUrl));
-      }
-    }
-    return { body: { status: 'verification_sent' } };
-  }),
-
-  implement(routes.verifyEmail, async ({ body }, ctx) => {
-    const { table, audit } = ctx.platform;
-    const now = new Date();
-    const userId = await consumeOneTimeToken(table, 'verify-email', body.token, now);
-    const user = userId ? await getUser(table, userId) : undefined;
-    if (!user) throw new InvalidTokenError();
-    if (!user.emailVerified) {
-      await audit.commit(
-        { scope: `user:${user.userId}`, actor: actorOf(ctx, user.userId), action: 'user.email_verified', target: { type: 'user', id: user.userId }, metadata: {} },
-        [updateUserWrite({ ...user, emailVerified: true, emailVerifiedAt: now.toISOString(), updatedAt: now.toISOString() })],
-      );
-    }
-    return { body: { status: 'verified' } };
-  }),
-
-  implement(routes.resendVerification, async ({ body }, ctx) => {
-    const { table, appUrl, emailIndex } = ctx.platform;
-    // Counted by the address's keyed lookup hash: a bucket key holds nothing a guess can be tested against.
-    await consumeRateLimit(table, { ...NamedBuckets.mailByEmail, subject: [await emailIndex.lookupHash(body.email)] });
-    const owner = await ownerOf(ctx, body.email);
-    if (owner && !owner.user.emailVerified) {
-      const fresh = issueOneTimeToken('verify-email', owner.user.userId, new Date());
-      await table.transact([fresh.write]);
-      await sendMail(ctx, Mail.verifyEmail(owner.pii.email, appUrl, fresh.token));
-    }
-    return { body: { status: 'accepted' } };
-  }),
-
-  implement(routes.forgotPassword, async ({ body }, ctx) => {
-    const { table, audit, appUrl, emailIndex } = ctx.platform;
-    await consumeRateLimit(table, { ...NamedBuckets.mailByEmail, subject: [await emailIndex.lookupHash(body.email)] });
-    const owner = await ownerOf(ctx, body.email);
-    if (owner) {
-      const { userId } = owner.user;
-      const reset = issueOneTimeToken('password-reset', userId, new Date());
-      await audit.commit(
-        { scope: `user:${userId}`, actor: actorOf(ctx, userId), action: 'user.password_reset_requested', target: { type: 'user', id: userId }, metadata: {} },
-        [reset.write],
-      );
-      await sendMail(ctx, Mail.resetPassword(owner.pii.email, appUrl, reset.token));
-    }
-    return { body: { status: 'accepted' } };
-  }),
-
-  implement(routes.resetPassword, async ({ body }, ctx) => {
-    const { table } = ctx.platform;
-    // Policy first, so that a refused password does not burn the single-use token.
-    await assertPasswordPolicy(body.password, 'password');
-    const userId = await consumeOneTimeToken(table, 'password-reset', body.token, new Date());
-    const user = userId ? await getUser(table, userId) : undefined;
-    if (!user) throw new InvalidTokenError();
-    await setPassword(ctx.platform, user, body.password, 'reset', ctx);
-    return { body: { status: 'password_changed' } };
-  }),
-
-  implement(routes.getMe, async (_input, ctx) => {
-    const user = await requireUser(ctx);
-    return { body: meView(user, await piiOf(ctx, user)) };
-  }),
-
-  implement(routes.updateMe, async ({ body }, ctx) => {
-    const { table, audit } = ctx.platform;
-    const user = await requireUser(ctx);
-    const key = await userKeyRing(ctx.platform).open(user.userId);
-    const pii = { email: key.open('email', user.sealedEmail), name: key.open('name', user.sealedName) };
-    if (pii.name === body.name) return { body: meView(user, pii) };
-    const updated = { ...user, sealedName: key.seal('name', body.name), updatedAt: new Date().toISOString() };
-    await audit.commit(
-      { scope: `user:${user.userId}`, actor: actorOf(ctx), action: 'user.profile_updated', target: { type: 'user', id: user.userId }, metadata: { fields: ['name'] } },
-      [updateUserWrite(updated)],
-    );
-    return { body: meView((await getUser(table, user.userId)) ?? updated, { ...pii, name: body.name }) };
-  }),
-
-  implement(routes.changePassword, async ({ body }, ctx) => {
-    const user = await requireUser(ctx);
-    if (!(await verifyPassword(user.passwordHash, body.currentPassword))) throw new InvalidCredentialsError();
-    await assertPasswordPolicy(body.newPassword, 'newPassword', (await piiOf(ctx, user)).email);
-    await setPassword(ctx.platform, user, body.newPassword, 'change', ctx, ctx.principal.type === 'user' ? ctx.principal.sessionId : undefined);
-    return { body: { status: 'password_changed' } };
-  }),
-];
-
-/** The signed-in user's account (a user principal whose account still exists). */
-export async function requireUser(ctx: AnyRouteContext): Promise<UserRecord> {
-  const user = ctx.principal?.type === 'user' ? await getUser(ctx.platform.table, ctx.principal.userId) : undefined;
-  if (!user) throw new InvalidCredentialsError();
-  return user;
-}
-
+/** The public view of an account: what `GET /v1/me` returns. */
+export const MeView = z.object({
+  userId: z.string(),
+  email: z.string(),
+  name: z.string(),
+  emailVerified: z.boolean(),
+  mfaEnabled: z.boolean(),
+  createdAt: z.string(),
+});
+export const meView = (user: UserRecord, pii: UserPii): z.output<typeof MeView> => ({
+  userId: user.userId,
+  email: pii.email,
+  name: pii.name,
+  emailVerified: user.emailVerified,
+  mfaEnabled: user.mfaEnabled,
+  createdAt: user.createdAt,
+});

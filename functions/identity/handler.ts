@@ -1,12 +1,8 @@
 import { createApiHandler } from '../kernel/http/api-handler';
-import { accountRoutes } from './account';
-import { accountDeletionRoutes } from './account-deletion';
-import { loginRoutes } from './login';
-import { mfaRoutes } from './mfa';
+import { accountDeletionImplementations } from './account-deletion-implementations';
+import { accountImplementations } from './account-implementations';
+import { mfaImplementations } from './mfa-implementations';
+import { sessionImplementations } from './sessions-implementations';
 
-
-/**
- * The identity function: accounts (and their deletion), email verification, password reset, login
- * with a second factor, sessions and refresh tokens, the JWKS.
- */
-export const handler = createApiHandler('identity', [...accountRoutes, ...accountDeletionRoutes, ...loginRoutes, ...mfaRoutes]);
+/** The identity function: accounts and their deletion, sessions with a second factor, the JWKS. */
+export const handler = createApiHandler('identity', [...accountImplementations, ...sessionImplementations, ...mfaImplementations, ...accountDeletionImplementations]);

@@ -1,20 +1,29 @@
 import { z } from 'zod';
-import { ConflictError, InvalidMfaCodeError } from '../kernel/errors';
-import { implement, type AnyRouteContext } from '../kernel/http/implementation';
+import type { UserRecord } from '../kernel/accounts/user-record';
+import { userAuditEntry } from '../kernel/audit/entries';
+import { InvalidMfaCodeError } from '../kernel/errors';
+import type { AnyRouteContext } from '../kernel/http/implementation';
+import { Conditions } from '../kernel/storage/conditions';
+import { defineEntity } from '../kernel/storage/entity';
 import { Keys } from '../kernel/storage/keys';
-import { Writes, type TransactWrite } from '../kernel/storage/writes';
-import { requireUser } from './account';
-import { actorOf } from './context';
-import { generateRecoveryCodes, verifyRecoveryCode } from './recovery-codes';
-import * as routes from './routes';
-import { generateTotpSecret, otpauthUri, verifyTotp } from './totp';
+import type { Table, TransactWrite } from '../kernel/storage/table';
+import { verifyRecoveryCode } from './recovery-codes';
+import { verifyTotp } from './totp';
 import { userKeyRing } from './user-keys';
-import { updateUserWrite, type UserRecord } from './users';
+
+/** A TOTP code, or a recovery code, as a second factor is given. */
+export const TotpOrRecoveryCode = z.string().trim().min(6).max(32);
+/** Authenticator apps show codes as `123 456`: spaces are not part of the code. */
+export const TotpCode = z
+  .string()
+  .max(16)
+  .transform((code) => code.replace(/\s+/g, ''))
+  .pipe(z.string().regex(/^\d{6}$/, 'A 6-digit code.'));
 
 /**
- * The TOTP factor of a user, at `USER#<userId>` / `MFA#TOTP`. The secret is sealed under the user's
- * data key (field `totp-secret`), so deleting the account shreds it with the rest; recovery codes
- * are stored hashed, and a used one is removed.
+ * The TOTP factor of a user. The secret is sealed under the user's data key (field `totp-secret`),
+ * so deleting the account shreds it with the rest; recovery codes are stored hashed, and a used one
+ * is removed.
  */
 const TotpFactor = z.object({
   status: z.enum(['pending', 'active']),
@@ -25,20 +34,26 @@ const TotpFactor = z.object({
   activatedAt: z.string().optional(),
   version: z.number(),
 });
-type TotpFactor = z.output<typeof TotpFactor>;
+export type TotpFactor = z.output<typeof TotpFactor>;
+
+const TotpFactors = defineEntity({ name: 'TOTP factor', schema: TotpFactor, key: Keys.totp });
 
 const SIX_DIGITS = /^\d{6}$/;
 
-function factorWrite(userId: string, factor: TotpFactor): TransactWrite {
-  const { version, ...rest } = factor;
-  return Writes.putVersioned({ ...Keys.totp(userId), ...rest }, version, () => new InvalidMfaCodeError());
-}
+export const loadFactor = (table: Table, userId: string): Promise<TotpFactor | undefined> => table.read(TotpFactors.at(userId));
 
-async function loadFactor(ctx: AnyRouteContext, userId: string): Promise<TotpFactor | undefined> {
-  return ctx.platform.table.get(Keys.totp(userId), TotpFactor, { consistent: true });
-}
+/** Replaces the factor under the version it was read at: a code checked against it is burnt at most once. */
+export const factorWrite = (userId: string, factor: TotpFactor): TransactWrite => TotpFactors.at(userId).replace(factor, () => new InvalidMfaCodeError());
 
-async function openSecret(ctx: AnyRouteContext, userId: string, factor: TotpFactor): Promise<string> {
+/** A new, pending enrolment, replacing an unfinished one (`expectedVersion`: 0 when there is none). */
+export const pendingFactorWrite = (userId: string, sealedSecret: string, now: Date, expectedVersion: number, onConditionFailed: () => Error): TransactWrite =>
+  TotpFactors.at(userId).putVersioned({ status: 'pending', sealedSecret, recoveryCodeHashes: [], createdAt: now.toISOString() }, expectedVersion, onConditionFailed);
+
+/** Removes the factor; at `version` only, when given (a concurrent use of the factor fails it). */
+export const removeFactorWrite = (userId: string, version?: number): TransactWrite =>
+  TotpFactors.at(userId).delete(version === undefined ? {} : { when: Conditions.versionIs(version), onConditionFailed: () => new InvalidMfaCodeError() });
+
+export async function openSecret(ctx: AnyRouteContext, userId: string, factor: TotpFactor): Promise<string> {
   return (await userKeyRing(ctx.platform).open(userId)).open('totp-secret', factor.sealedSecret);
 }
 
@@ -49,7 +64,7 @@ async function openSecret(ctx: AnyRouteContext, userId: string, factor: TotpFact
  * @throws InvalidMfaCodeError
  */
 export async function checkSecondFactor(ctx: AnyRouteContext, user: UserRecord, code: string, now: Date) {
-  const factor = await loadFactor(ctx, user.userId);
+  const factor = await loadFactor(ctx.platform.table, user.userId);
   if (!factor || factor.status !== 'active') throw new InvalidMfaCodeError();
   const trimmed = code.trim();
   const digits = trimmed.replace(/\s+/g, '');
@@ -62,70 +77,8 @@ export async function checkSecondFactor(ctx: AnyRouteContext, user: UserRecord, 
   if (!recovery.ok) throw new InvalidMfaCodeError();
   const remaining = factor.recoveryCodeHashes.filter((_, i) => i !== recovery.index);
   // Audited on its own: the person should see in their log that a recovery code went.
-  await ctx.platform.audit.commit(
-    { scope: `user:${user.userId}`, actor: actorOf(ctx, user.userId), action: 'user.recovery_code_used', target: { type: 'user', id: user.userId }, metadata: { remaining: remaining.length } },
-    [factorWrite(user.userId, { ...factor, recoveryCodeHashes: remaining })],
-  );
+  await ctx.platform.audit.commit(userAuditEntry(ctx, user.userId, 'user.recovery_code_used', { remaining: remaining.length }), [
+    factorWrite(user.userId, { ...factor, recoveryCodeHashes: remaining }),
+  ]);
   return { method: 'recovery' as const, writes: [] as TransactWrite[] };
 }
-
-export const mfaRoutes = [
-  implement(routes.startTotp, async (_input, ctx) => {
-    const user = await requireUser(ctx);
-    const existing = await loadFactor(ctx, user.userId);
-    if (existing?.status === 'active') throw new ConflictError('Two-factor authentication is already on; turn it off first.');
-    const secret = generateTotpSecret();
-    const key = await userKeyRing(ctx.platform).open(user.userId);
-    const sealedSecret = key.seal('totp-secret', secret);
-    // A new enrolment replaces an unfinished one.
-    await ctx.platform.table.transact([
-      Writes.putVersioned(
-        { ...Keys.totp(user.userId), status: 'pending', sealedSecret, recoveryCodeHashes: [], createdAt: new Date().toISOString() },
-        existing?.version ?? 0,
-        () => new ConflictError('Enrolment changed meanwhile; start again.'),
-      ),
-    ]);
-    return { body: { secret, otpauthUri: otpauthUri({ secret, account: key.open('email', user.sealedEmail), issuer: 'Rampart' }) } };
-  }),
-
-  implement(routes.activateTotp, async ({ body }, ctx) => {
-    const user = await requireUser(ctx);
-    const factor = await loadFactor(ctx, user.userId);
-    if (!factor || factor.status !== 'pending') throw new ConflictError('Start enrolment first (POST /v1/auth/mfa/totp).');
-    const now = new Date();
-    const result = verifyTotp(await openSecret(ctx, user.userId, factor), body.code, { now: now.getTime(), lastUsedStep: factor.lastUsedStep });
-    if (!result.ok) throw new InvalidMfaCodeError();
-    const recovery = generateRecoveryCodes();
-    await ctx.platform.audit.commit(
-      { scope: `user:${user.userId}`, actor: actorOf(ctx), action: 'user.mfa_enabled', target: { type: 'user', id: user.userId }, metadata: { method: 'totp' } },
-      [
-        factorWrite(user.userId, { ...factor, status: 'active', lastUsedStep: result.step, recoveryCodeHashes: [...recovery.hashes], activatedAt: now.toISOString() }),
-        updateUserWrite({ ...user, mfaEnabled: true, updatedAt: now.toISOString() }),
-      ],
-    );
-    return { body: { recoveryCodes: [...recovery.codes] } };
-  }),
-
-  implement(routes.disableTotp, async ({ body }, ctx) => {
-    const user = await requireUser(ctx);
-    const factor = await loadFactor(ctx, user.userId);
-    if (!factor || factor.status !== 'active') throw new ConflictError('Two-factor authentication is not on.');
-    const now = new Date();
-    const proof = await checkSecondFactor(ctx, user, body.code, now);
-    const fresh = proof.method === 'recovery' ? ((await loadFactor(ctx, user.userId)) ?? factor) : factor;
-    await ctx.platform.audit.commit(
-      { scope: `user:${user.userId}`, actor: actorOf(ctx), action: 'user.mfa_disabled', target: { type: 'user', id: user.userId }, metadata: { method: 'totp' } },
-      [
-        // The factor goes under the version the TOTP code was checked against (a concurrent use of
-        // the same factor fails this), or the version a recovery code was just burnt at.
-        Writes.delete(Keys.totp(user.userId), {
-          ConditionExpression: '#version = :version',
-          ExpressionAttributeNames: { '#version': 'version' },
-          ExpressionAttributeValues: { ':version': fresh.version },
-        }, () => new InvalidMfaCodeError()),
-        updateUserWrite({ ...user, mfaEnabled: false, updatedAt: now.toISOString() }),
-      ],
-    );
-    return { body: {} };
-  }),
-];

@@ -1,14 +1,11 @@
 import * as argon2 from '@node-rs/argon2';
 import { dictionary } from '@zxcvbn-ts/language-common';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { checkPasswordPolicy, PasswordLength, PasswordRejectionMessages, PasswordRejections } from './password-policy';
 import {
   Argon2idParameters,
-  checkPasswordPolicy,
   hashPassword,
   needsRehash,
-  PasswordLength,
-  PasswordRejectionMessages,
-  PasswordRejections,
   verifyAgainstDummy,
   verifyPassword,
 } from './passwords';

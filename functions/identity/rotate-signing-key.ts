@@ -1,12 +1,10 @@
 import type { Context } from 'aws-lambda';
 import type { AuditActor } from '../kernel/audit/record';
 import { SigningKeyStore } from '../kernel/auth/signing-keys';
-import { createLogger } from '../kernel/logging/logger';
-import { awsPlatform } from '../kernel/platform/aws';
-import { platform, setPlatformFactory } from '../kernel/platform/platform';
+import { bootDomain } from '../kernel/platform/boot';
+import { platform } from '../kernel/platform/platform';
 
-const logger = createLogger('identity');
-setPlatformFactory(() => awsPlatform(logger));
+const logger = bootDomain('identity');
 
 /**
  * The actor of every rotation, scheduled or started by hand: Lambda does not tell a function who

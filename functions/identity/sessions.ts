@@ -1,21 +1,23 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { sessionHash } from '../kernel/audit/catalogue';
-import type { AuditActor } from '../kernel/audit/record';
-import type { AuditTrail } from '../kernel/audit/audit-trail';
 import {
   isSessionUsable,
   SESSION_ABSOLUTE_LIFETIME_SECONDS,
   SESSION_IDLE_LIFETIME_SECONDS,
   SessionRecord,
+  Sessions,
 } from '../kernel/accounts/session-record';
+import { sessionHash } from '../kernel/audit/catalogue';
+import { userAuditEntry, type AuditedRequest } from '../kernel/audit/entries';
 import { InvalidTokenError, PreconditionFailedError, RefreshTokenReusedError } from '../kernel/errors';
-import { Keys } from '../kernel/storage/keys';
+import type { AnyRouteContext } from '../kernel/http/implementation';
+import { Ids } from '../kernel/ids';
 import { Conditions } from '../kernel/storage/conditions';
-import { Writes, type TransactWrite } from '../kernel/storage/writes';
-import { TransactionConditionFailed, type Table } from '../kernel/storage/table';
+import { defineEntity } from '../kernel/storage/entity';
+import { Keys } from '../kernel/storage/keys';
+import { TransactionConditionFailed, type Table, type TransactWrite } from '../kernel/storage/table';
 import { secretHash } from './one-time-tokens';
-import type { UserKey, UserKeyRing } from './user-keys';
+import { userKeyRing, type UserKey } from './user-keys';
 
 /**
  * Sessions and their refresh tokens. A refresh token is 256 random bits, stored only as its
@@ -25,27 +27,43 @@ import type { UserKey, UserKeyRing } from './user-keys';
 
 export const RefreshToken = z.string().regex(/^rmr_[A-Za-z0-9_-]{43}$/, 'Not a valid refresh token.');
 
-const StoredRefreshToken = z.object({
-  userId: z.string(),
-  sessionId: z.string(),
-  status: z.enum(['current', 'used']),
+/** A refresh token by its SHA-256: the session it renews, and whether it was used already. */
+const RefreshTokens = defineEntity({
+  name: 'refresh token',
+  schema: z.object({ userId: z.string(), sessionId: z.string(), status: z.enum(['current', 'used']) }),
+  key: Keys.refreshToken,
 });
 
-const newSessionId = () => `s_${randomBytes(16).toString('hex')}`;
+/** What a login or a refresh answers. */
+export const Tokens = z.object({
+  tokenType: z.literal('Bearer'),
+  accessToken: z.string(),
+  refreshToken: z.string(),
+  expiresIn: z.number().int(),
+});
+export const LoginResult = z.union([Tokens, z.object({ mfaRequired: z.literal(true), mfaToken: z.string() })]);
+
+/** The token pair handed out for a session: a new access token and the session's refresh token. */
+export const tokenPair = (access: { token: string; expiresIn: number }, refreshToken: string): z.output<typeof Tokens> => ({
+  tokenType: 'Bearer',
+  accessToken: access.token,
+  refreshToken,
+  expiresIn: access.expiresIn,
+});
+
+export type Client = { readonly ip: string; readonly userAgent: string | undefined };
+export const clientOf = (ctx: Pick<AnyRouteContext, 'sourceIp' | 'userAgent'>): Client => ({ ip: ctx.sourceIp, userAgent: ctx.userAgent });
+
 const newRefreshToken = () => `rmr_${randomBytes(32).toString('base64url')}`;
 const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
 
 export type RevocationReason = 'logout' | 'revoked' | 'password_changed' | 'refresh_reuse';
 
-function refreshTokenWrite(token: string, session: { userId: string; sessionId: string }, expiresAt: number): TransactWrite {
-  return Writes.put(
-    { ...Keys.refreshToken(secretHash(token)), userId: session.userId, sessionId: session.sessionId, status: 'current', expiresAt },
-    Conditions.notExists,
-  );
-}
+const refreshTokenWrite = (token: string, session: { userId: string; sessionId: string }, expiresAt: number): TransactWrite =>
+  RefreshTokens.at(secretHash(token)).create({ userId: session.userId, sessionId: session.sessionId, status: 'current', expiresAt });
 
 /** The client details of a session, sealed under the user's key and bound to the session. */
-const sealedClient = (key: UserKey, sessionId: string, client: { ip: string; userAgent: string | undefined }) => ({
+const sealedClient = (key: UserKey, sessionId: string, client: Client) => ({
   sealedIp: key.seal('session-ip', client.ip, { session: sessionId }),
   ...(client.userAgent ? { sealedUserAgent: key.seal('session-user-agent', client.userAgent.slice(0, 512), { session: sessionId }) } : {}),
 });
@@ -54,9 +72,9 @@ const sealedClient = (key: UserKey, sessionId: string, client: { ip: string; use
  * A new session for the owner of `key` (the user's data key, which seals the client's address and
  * agent): the writes to commit, and the refresh token to hand out once.
  */
-export function startSession(key: UserKey, client: { ip: string; userAgent: string | undefined }, now: Date) {
+export function startSession(key: UserKey, client: Client, now: Date) {
   const { userId } = key;
-  const sessionId = newSessionId();
+  const sessionId = Ids.session.generate();
   const refreshToken = newRefreshToken();
   const absoluteExpiresAt = seconds(now) + SESSION_ABSOLUTE_LIFETIME_SECONDS;
   const record: Omit<SessionRecord, 'version'> = {
@@ -72,49 +90,43 @@ export function startSession(key: UserKey, client: { ip: string; userAgent: stri
   };
   const writes = [
     // Kept until its absolute end so that listings and reuse detection see it; then TTL removes it.
-    Writes.putVersioned({ ...Keys.session(userId, sessionId), ...record, expiresAt: absoluteExpiresAt }, 0),
+    Sessions.at(userId, sessionId).putVersioned({ ...record, expiresAt: absoluteExpiresAt }, 0),
     refreshTokenWrite(refreshToken, { userId, sessionId }, absoluteExpiresAt),
   ];
   return { sessionId, refreshToken, writes };
 }
 
-export async function getSession(table: Table, userId: string, sessionId: string): Promise<SessionRecord | undefined> {
-  return table.get(Keys.session(userId, sessionId), SessionRecord, { consistent: true });
+export function getSession(table: Table, userId: string, sessionId: string): Promise<SessionRecord | undefined> {
+  return table.read(Sessions.at(userId, sessionId));
 }
 
 /** The write that marks a session revoked (under its version). */
-export function revokeSessionWrite(session: SessionRecord, reason: RevocationReason, now: Date): TransactWrite {
-  const { version, ...rest } = session;
-  return Writes.putVersioned(
-    { ...Keys.session(session.userId, session.sessionId), ...rest, status: 'revoked', revokedAt: now.toISOString(), revokedReason: reason, expiresAt: session.absoluteExpiresAt },
-    version,
-  );
+function revokeSessionWrite(session: SessionRecord, reason: RevocationReason, now: Date): TransactWrite {
+  return Sessions.at(session.userId, session.sessionId).replace({
+    ...session,
+    status: 'revoked',
+    revokedAt: now.toISOString(),
+    revokedReason: reason,
+    expiresAt: session.absoluteExpiresAt,
+  });
 }
 
+/** How audit records name a session: by its hash (`sessionHash`), never by the id itself. */
+export const sessionTarget = (sessionId: string) => ({ type: 'session' as const, id: sessionHash(sessionId) });
+
+/** The audit entry of a session's end, in its owner's chain. */
+const revocationEntry = (request: AuditedRequest, session: SessionRecord, reason: RevocationReason) =>
+  userAuditEntry(request, session.userId, 'user.session_revoked', { sessionHash: sessionHash(session.sessionId), reason }, { target: sessionTarget(session.sessionId) });
+
 /** Revokes one session with its audit record; a session already ended is left as it is. */
-export async function revokeSession(
-  deps: { table: Table; audit: AuditTrail },
-  session: SessionRecord,
-  reason: RevocationReason,
-  actor: AuditActor,
-  now: Date,
-): Promise<void> {
+export async function revokeSession(ctx: AnyRouteContext, session: SessionRecord, reason: RevocationReason, now: Date): Promise<void> {
   if (session.status !== 'active') return;
-  await deps.audit.commit(
-    { scope: `user:${session.userId}`, actor, action: 'user.session_revoked', target: { type: 'session', id: sessionHash(session.sessionId) }, metadata: { sessionHash: sessionHash(session.sessionId), reason } },
-    [revokeSessionWrite(session, reason, now)],
-  );
+  await ctx.platform.audit.commit(revocationEntry(ctx, session, reason), [revokeSessionWrite(session, reason, now)]);
 }
 
 /** Every session of a user still on record, newest first. */
 export async function listSessions(table: Table, userId: string): Promise<SessionRecord[]> {
-  const sessions: SessionRecord[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await table.query({ schema: SessionRecord, partition: Keys.userPartition(userId), sortKeyPrefix: 'SESSION#', consistent: true, ...(cursor ? { cursor } : {}) });
-    sessions.push(...page.items);
-    cursor = page.cursor;
-  } while (cursor);
+  const sessions = await table.queryAll(Sessions.query.ofUser(userId), { consistent: true });
   return sessions.sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1));
 }
 
@@ -126,28 +138,29 @@ export async function revokeAllSessionsWrites(table: Table, userId: string, now:
     .map((s) => revokeSessionWrite(s, 'password_changed', now));
 }
 
+/** The deletes of a session and its current refresh token (a used one holds ids only and expires). */
+export const deleteSessionWrites = (session: SessionRecord): TransactWrite[] => [
+  Sessions.at(session.userId, session.sessionId).delete(),
+  RefreshTokens.at(session.refreshTokenHash).delete(),
+];
+
 /**
  * Exchanges a refresh token for a new one (and the session it belongs to). A token already used
  * revokes its session and throws `RefreshTokenReusedError`; an unknown one throws InvalidTokenError.
  */
-export async function rotateRefreshToken(
-  deps: { table: Table; audit: AuditTrail; userKeys: UserKeyRing },
-  presented: string,
-  client: { ip: string; userAgent: string | undefined },
-  now: Date,
-): Promise<{ userId: string; sessionId: string; refreshToken: string }> {
+export async function rotateRefreshToken(ctx: AnyRouteContext, presented: string, now: Date): Promise<{ userId: string; sessionId: string; refreshToken: string }> {
+  const { table, audit } = ctx.platform;
   const presentedHash = secretHash(presented);
-  const stored = await deps.table.get(Keys.refreshToken(presentedHash), StoredRefreshToken, { consistent: true });
+  const stored = await table.read(RefreshTokens.at(presentedHash));
   if (!stored) throw new InvalidTokenError('The refresh token is invalid or has expired.');
-  const session = await getSession(deps.table, stored.userId, stored.sessionId);
+  const session = await getSession(table, stored.userId, stored.sessionId);
   if (!isSessionUsable(session, seconds(now))) throw new InvalidTokenError('The session has ended; log in again.');
 
-  const actor: AuditActor = { type: 'user', id: session.userId, ip: client.ip, ...(client.userAgent ? { userAgent: client.userAgent.slice(0, 512) } : {}) };
   const reuse = async () => {
-    const latest = await getSession(deps.table, session.userId, session.sessionId);
+    const latest = await getSession(table, session.userId, session.sessionId);
     if (latest?.status === 'active') {
-      await deps.audit.commit(
-        { scope: `user:${session.userId}`, actor, action: 'user.refresh_token_reused', outcome: 'denied', target: { type: 'session', id: sessionHash(session.sessionId) }, metadata: { sessionHash: sessionHash(session.sessionId) } },
+      await audit.commit(
+        userAuditEntry(ctx, session.userId, 'user.refresh_token_reused', { sessionHash: sessionHash(session.sessionId) }, { target: sessionTarget(session.sessionId), outcome: 'denied' }),
         [revokeSessionWrite(latest, 'refresh_reuse', now)],
       );
     }
@@ -156,31 +169,23 @@ export async function rotateRefreshToken(
   if (stored.status === 'used' || session.refreshTokenHash !== presentedHash) throw await reuse();
 
   const refreshToken = newRefreshToken();
-  const key = await deps.userKeys.open(session.userId);
-  const { version, ...rest } = session;
+  const key = await userKeyRing(ctx.platform).open(session.userId);
   const writes: TransactWrite[] = [
     // The old token flips to `used` only if it still is `current`: of two concurrent refreshes, one wins.
-    Writes.put(
-      { ...Keys.refreshToken(presentedHash), ...stored, status: 'used', expiresAt: session.absoluteExpiresAt },
-      { ConditionExpression: '#status = :current', ExpressionAttributeNames: { '#status': 'status' }, ExpressionAttributeValues: { ':current': 'current' } },
-    ),
+    RefreshTokens.at(presentedHash).put({ ...stored, status: 'used', expiresAt: session.absoluteExpiresAt }, { when: Conditions.attributeIs('status', 'current') }),
     refreshTokenWrite(refreshToken, session, session.absoluteExpiresAt),
-    Writes.putVersioned(
-      {
-        ...Keys.session(session.userId, session.sessionId),
-        ...rest,
-        refreshTokenHash: secretHash(refreshToken),
-        lastUsedAt: now.toISOString(),
-        idleExpiresAt: Math.min(session.absoluteExpiresAt, seconds(now) + SESSION_IDLE_LIFETIME_SECONDS),
-        // The address seen last; the agent stays the one the session was started with.
-        sealedIp: key.seal('session-ip', client.ip, { session: session.sessionId }),
-        expiresAt: session.absoluteExpiresAt,
-      },
-      version,
-    ),
+    Sessions.at(session.userId, session.sessionId).replace({
+      ...session,
+      refreshTokenHash: secretHash(refreshToken),
+      lastUsedAt: now.toISOString(),
+      idleExpiresAt: Math.min(session.absoluteExpiresAt, seconds(now) + SESSION_IDLE_LIFETIME_SECONDS),
+      // The address seen last; the agent stays the one the session was started with.
+      sealedIp: key.seal('session-ip', ctx.sourceIp, { session: session.sessionId }),
+      expiresAt: session.absoluteExpiresAt,
+    }),
   ];
   try {
-    await deps.table.transact(writes);
+    await table.transact(writes);
   } catch (error) {
     // Lost the race against a concurrent refresh of the same token: that is reuse too.
     if (error instanceof TransactionConditionFailed || error instanceof PreconditionFailedError) throw await reuse();
@@ -208,4 +213,3 @@ export const sessionView = (s: SessionRecord, currentSessionId: string, key: Use
   lastUsedAt: s.lastUsedAt,
   current: s.sessionId === currentSessionId,
 });
-

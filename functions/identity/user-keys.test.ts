@@ -5,14 +5,14 @@ import { LocalKeyProvider } from '../../local/local-key-provider';
 import { testPlatform } from '../../test/support/platform';
 import { SealedValueError } from '../kernel/keys/aead';
 import { KeyUnwrapError } from '../kernel/keys/key-provider';
+import { Ids } from '../kernel/ids';
 import { Keys } from '../kernel/storage/keys';
 import { createUserKey, UserDataUnavailableError, UserKey, UserKeyRing, userKeyContext } from './user-keys';
-import { newUserId } from './users';
 
 const { table } = testPlatform();
 
 /** A user data key stored as signup stores it, under `piiKeys`. */
-async function storedUserKey(piiKeys: LocalKeyProvider | CountingKeyProvider, userId = newUserId()) {
+async function storedUserKey(piiKeys: LocalKeyProvider | CountingKeyProvider, userId = Ids.user.generate()) {
   const created = await createUserKey(piiKeys, userId, new Date());
   await table.transact([created.write]);
   return { userId, key: created.key };
@@ -54,7 +54,7 @@ describe('createUserKey', () => {
     expect(item!.rootKeyId).toBe(piiKeys.rootKeyId);
     const unwrapped = await piiKeys.decryptDataKey(Buffer.from(item!.wrapped, 'base64'), userKeyContext(userId));
     expect(new UserKey(userId, unwrapped).open('name', key.seal('name', 'Ada'))).toBe('Ada');
-    await expect(piiKeys.decryptDataKey(Buffer.from(item!.wrapped, 'base64'), userKeyContext(newUserId()))).rejects.toBeInstanceOf(KeyUnwrapError);
+    await expect(piiKeys.decryptDataKey(Buffer.from(item!.wrapped, 'base64'), userKeyContext(Ids.user.generate()))).rejects.toBeInstanceOf(KeyUnwrapError);
   });
 
   it('refuses a second data key for the same user', async () => {
@@ -109,7 +109,7 @@ describe('UserKeyRing', () => {
       const piiKeys = LocalKeyProvider.ephemeral();
       const ring = new UserKeyRing(table, piiKeys);
       const { userId } = await storedUserKey(piiKeys);
-      const other = newUserId();
+      const other = Ids.user.generate();
       const item = await rawItem(Keys.userDataKey(userId));
       await table.doc.send(new PutCommand({ TableName: table.name, Item: { ...item, ...Keys.userDataKey(other), userId: other } }));
       await expect(ring.open(other)).rejects.toBeInstanceOf(KeyUnwrapError);

@@ -4,10 +4,10 @@ import { openSealed, seal, SealedValueError, type RecordIdentity } from '../kern
 import { cacheKeyOf, DataKeyCache, type DataKeyCacheOptions } from '../kernel/keys/data-key-cache';
 import type { EncryptionContext, KeyProvider } from '../kernel/keys/key-provider';
 import { KeyPurposes } from '../kernel/keys/purposes';
-import { Keys } from '../kernel/storage/keys';
 import { Conditions } from '../kernel/storage/conditions';
-import { Writes, type TransactWrite } from '../kernel/storage/writes';
-import { type Table } from '../kernel/storage/table';
+import { defineEntity } from '../kernel/storage/entity';
+import { Keys } from '../kernel/storage/keys';
+import type { Table, TransactWrite } from '../kernel/storage/table';
 
 /**
  * Per-user data keys (docs/crypto.md, "PII"): at signup the PII key (KMS) makes a 256-bit data key
@@ -37,6 +37,8 @@ export const UserDataKeyRecord = z.object({
   createdAt: z.string(),
 });
 export type UserDataKeyRecord = z.output<typeof UserDataKeyRecord>;
+
+const UserDataKeys = defineEntity({ name: 'user data key', schema: UserDataKeyRecord, key: Keys.userDataKey });
 
 /** The user's data key is gone (the account was deleted): what it sealed cannot be read any more. */
 export class UserDataUnavailableError extends ConflictError {
@@ -84,12 +86,13 @@ export async function createUserKey(piiKeys: KeyProvider, userId: string, now: D
   const record: UserDataKeyRecord = { userId, wrapped: Buffer.from(dataKey.wrapped).toString('base64'), rootKeyId: dataKey.rootKeyId, createdAt: now.toISOString() };
   return {
     key: new UserKey(userId, dataKey.plaintext),
-    write: Writes.put({ ...Keys.userDataKey(userId), ...record }, Conditions.notExists, () => new ConflictError('The account already has a data key.')),
+    write: UserDataKeys.at(userId).create(record, () => new ConflictError('The account already has a data key.')),
   };
 }
 
 /** The write that deletes a user's data key: the crypto-shred of everything it sealed. */
-export const shredUserKeyWrite = (userId: string): TransactWrite => Writes.delete(Keys.userDataKey(userId), Conditions.exists, () => new UserDataUnavailableError());
+export const shredUserKeyWrite = (userId: string): TransactWrite =>
+  UserDataKeys.at(userId).delete({ when: Conditions.exists, onConditionFailed: () => new UserDataUnavailableError() });
 
 /**
  * Opens users' data keys, keeping unwrapped ones per instance (`DataKeyCache`: bounded LRU with a
@@ -110,7 +113,7 @@ export class UserKeyRing {
 
   /** The user's data key. @throws UserDataUnavailableError when it no longer exists. */
   async open(userId: string): Promise<UserKey> {
-    const record = await this.#table.get(Keys.userDataKey(userId), UserDataKeyRecord, { consistent: true });
+    const record = await this.#table.read(UserDataKeys.at(userId));
     if (!record || record.userId !== userId) throw new UserDataUnavailableError();
     return new UserKey(userId, await this.#cache.get(cacheKeyOf(userId, record.wrapped), () => this.#unwrap(record)));
   }

@@ -2,16 +2,16 @@ import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { EmailIndex } from '../kernel/accounts/email-index';
 import { mintOrgScope, type OrgScope } from '../kernel/auth/org-scope';
-import { Keys as TenantKeys, orgPartition } from '../kernel/storage/keys';
 import { Roles, type Role } from '../kernel/auth/permissions';
+import { Ids } from '../kernel/ids';
 import { openSealed, seal, SealedValueError, type SealingKey } from '../kernel/keys/aead';
 import { cacheKeyOf, DataKeyCache } from '../kernel/keys/data-key-cache';
 import type { EncryptionContext, KeyProvider } from '../kernel/keys/key-provider';
 import { KeyPurposes } from '../kernel/keys/purposes';
-import { Keys } from '../kernel/storage/keys';
 import { Conditions } from '../kernel/storage/conditions';
-import { Writes, type TransactWrite } from '../kernel/storage/writes';
-import { type Table } from '../kernel/storage/table';
+import { defineEntity } from '../kernel/storage/entity';
+import { Keys, Listings } from '../kernel/storage/keys';
+import type { Table, TransactWrite } from '../kernel/storage/table';
 
 /** Invitations last a week; the link's token is 256 random bits, stored only as its SHA-256. */
 export const INVITATION_LIFETIME_SECONDS = 7 * 24 * 3600;
@@ -41,7 +41,14 @@ export const InvitationRecord = z.object({
 });
 export type InvitationRecord = z.output<typeof InvitationRecord>;
 
-const InvitationToken = z.object({ orgId: z.string(), invitationId: z.string() });
+const Invitations = defineEntity({ name: 'invitation', schema: InvitationRecord, key: Keys.invitation, queries: { ofOrg: Listings.invitationsOfOrg } });
+
+/** An invitation's token, by its SHA-256 (expiring with the invitation): how the link finds it. */
+const InvitationTokens = defineEntity({
+  name: 'invitation token',
+  schema: z.object({ orgId: z.string(), invitationId: z.string() }),
+  key: Keys.invitationToken,
+});
 
 export const InvitationView = z.object({ invitationId: z.string(), email: z.string(), role: z.enum(Roles), invitedBy: z.string(), createdAt: z.string(), expiresAt: z.string() });
 /** What the organization sees of a pending invitation; `email` is the address opened (or just given). */
@@ -77,7 +84,7 @@ export async function createInvitation(
   invitedBy: string,
   now: Date,
 ) {
-  const invitationId = `inv_${randomBytes(16).toString('hex')}`;
+  const invitationId = Ids.invitation.generate();
   const token = randomBytes(32).toString('base64url');
   const expiresAt = Math.floor(now.getTime() / 1000) + INVITATION_LIFETIME_SECONDS;
   const emailHash = await emailIndex.lookupHash(email);
@@ -101,33 +108,28 @@ export async function createInvitation(
     tokenHash: tokenHash(token),
   };
   const writes: TransactWrite[] = [
-    Writes.put({ ...TenantKeys.invitation(scope, invitationId), ...record }, Conditions.notExists),
-    Writes.put({ ...Keys.invitationToken(record.tokenHash), orgId: scope.orgId, invitationId, expiresAt }, Conditions.notExists),
+    Invitations.at(scope, invitationId).create(record),
+    InvitationTokens.at(record.tokenHash).create({ orgId: scope.orgId, invitationId, expiresAt }),
   ];
   return { record, token, writes };
 }
 
 export async function getInvitation(table: Table, scope: OrgScope, invitationId: string): Promise<InvitationRecord | undefined> {
-  return table.get(TenantKeys.invitation(scope, invitationId), InvitationRecord, { consistent: true });
+  return table.read(Invitations.at(scope, invitationId));
 }
 
-export async function listInvitations(table: Table, scope: OrgScope): Promise<InvitationRecord[]> {
-  const out: InvitationRecord[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await table.query({ schema: InvitationRecord, partition: orgPartition(scope), sortKeyPrefix: 'INVITE#', consistent: true, ...(cursor ? { cursor } : {}) });
-    out.push(...page.items);
-    cursor = page.cursor;
-  } while (cursor);
-  return out;
+/** The organization's invitations that have not expired yet (consistent). */
+export async function listPendingInvitations(table: Table, scope: OrgScope, now: Date): Promise<InvitationRecord[]> {
+  const nowSeconds = now.getTime() / 1000;
+  return (await table.queryAll(Invitations.query.ofOrg(scope), { consistent: true })).filter((i) => i.expiresAt > nowSeconds);
 }
 
 /** Removes an invitation and its token (revocation, or acceptance with the membership). */
 export function removeInvitationWrites(scope: OrgScope, invitation: InvitationRecord): TransactWrite[] {
   return [
-    Writes.delete(TenantKeys.invitation(scope, invitation.invitationId), Conditions.exists),
+    Invitations.at(scope, invitation.invitationId).delete({ when: Conditions.exists }),
     // Conditional: of two acceptances of one link, one wins.
-    Writes.delete(Keys.invitationToken(invitation.tokenHash), Conditions.exists),
+    InvitationTokens.at(invitation.tokenHash).delete({ when: Conditions.exists }),
   ];
 }
 
@@ -136,7 +138,7 @@ export function removeInvitationWrites(scope: OrgScope, invitation: InvitationRe
  * proof that lets its organization's scope be minted here, before the invitee is a member.
  */
 export async function findInvitationByToken(table: Table, token: string): Promise<{ scope: OrgScope; invitation: InvitationRecord } | undefined> {
-  const lookup = await table.get(Keys.invitationToken(tokenHash(token)), InvitationToken, { consistent: true });
+  const lookup = await table.read(InvitationTokens.at(tokenHash(token)));
   if (!lookup) return undefined;
   const scope = mintOrgScope(lookup.orgId);
   const invitation = await getInvitation(table, scope, lookup.invitationId);

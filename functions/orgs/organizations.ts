@@ -1,28 +1,41 @@
-import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { MembershipRecord, membershipsOfUser } from '../kernel/tenancy/memberships';
 import { mintOrgScope, type OrgScope } from '../kernel/auth/org-scope';
-import { Keys as TenantKeys, Listings, orgPartition } from '../kernel/storage/keys';
 import type { Role } from '../kernel/auth/permissions';
-import { getOrg, OrgRecord } from '../kernel/tenancy/org-record';
-import { createOrgKey } from '../kernel/keys/org-keys';
+import type { Principal } from '../kernel/auth/principal';
+import { ForbiddenError, NotFoundError } from '../kernel/errors';
+import { Ids } from '../kernel/ids';
 import type { KeyProvider } from '../kernel/keys/key-provider';
-import { Keys } from '../kernel/storage/keys';
-import { Writes, type TransactWrite } from '../kernel/storage/writes';
-import { type Table } from '../kernel/storage/table';
-
-// The record itself lives in the kernel, shared with the domains that work inside an organization.
-export { currentOrgKey, getOrg, OrgKeyRecordSchema, OrgRecord, updateOrgWrite } from '../kernel/tenancy/org-record';
+import { createOrgKey } from '../kernel/keys/org-keys';
+import { defineEntity } from '../kernel/storage/entity';
+import { Keys, Listings } from '../kernel/storage/keys';
+import type { Table, TransactWrite } from '../kernel/storage/table';
+import { Writes } from '../kernel/storage/writes';
+import { membershipsOfUser, membershipWrite } from '../kernel/tenancy/memberships';
+import { getOrg, Orgs, type OrgRecord } from '../kernel/tenancy/org-record';
 
 export const OrgView = z.object({ orgId: z.string(), name: z.string(), createdAt: z.string(), updatedAt: z.string() });
 export const orgView = (o: OrgRecord): z.output<typeof OrgView> => ({ orgId: o.orgId, name: o.name, createdAt: o.createdAt, updatedAt: o.updatedAt });
 
-const newOrgId = () => `o_${randomBytes(16).toString('hex')}`;
+/** The organization's projects as this domain sees them: only whether there are any (the projects domain owns them). */
+const OrgProjects = defineEntity({ name: 'project', schema: z.looseObject({}), key: Keys.project, queries: { ofOrg: Listings.projectsOfOrg } });
+
+/** The person behind a request: organizations are founded, listed and joined by people, never by API keys. */
+export function userIdOf(principal: Principal | undefined): string {
+  if (principal?.type !== 'user') throw new ForbiddenError('Only people manage organizations.');
+  return principal.userId;
+}
+
+/** The organization, read consistently; its absence (deleted meanwhile) is a 404. */
+export async function requireOrg(table: Table, scope: OrgScope): Promise<OrgRecord> {
+  const org = await getOrg(table, scope);
+  if (!org) throw new NotFoundError('No such organization.');
+  return org;
+}
 
 /**
- * A new organization and its first owner. Minting the scope here is the one place outside the
- * authorization chain that may do so: nobody can be authorized for an organization that does not
- * exist yet, and its creator is by definition its owner.
+ * A new organization and its first owner. The scope may be minted here, outside the authorization
+ * chain: nobody can be authorized for an organization that does not exist yet, and its creator is
+ * by definition its owner.
  */
 export async function createOrgWrites(
   keys: KeyProvider,
@@ -30,30 +43,17 @@ export async function createOrgWrites(
   ownerId: string,
   now: Date,
 ): Promise<{ scope: OrgScope; org: OrgRecord; writes: TransactWrite[] }> {
-  const scope = mintOrgScope(newOrgId());
+  const scope = mintOrgScope(Ids.org.generate());
   const at = now.toISOString();
   // The organization's key (version 1) is made with it: only its wrapped form and the env public
   // key are stored, so sealing secrets later needs no KMS call and cannot open them.
   const orgKeys = [{ ...(await createOrgKey(keys, scope.orgId, 1)), createdAt: at }];
   const org = { orgId: scope.orgId, name, createdAt: at, createdBy: ownerId, updatedAt: at, orgKeys, sealingKeyVersion: 1, version: 1 };
   const { version: _v, ...orgItem } = org;
-  return {
-    scope,
-    org,
-    writes: [Writes.putVersioned({ ...TenantKeys.org(scope), ...orgItem }, 0), membershipWrite(scope, ownerId, 'owner', now)],
-  };
+  return { scope, org, writes: [Orgs.at(scope).putVersioned(orgItem, 0), membershipWrite(scope, ownerId, 'owner', now)] };
 }
 
-/** A membership is listed under its user through gsi1 (`USER#<userId>` / `ORG#<orgId>`). */
-export const memberIndexKeys = (scope: OrgScope, userId: string) => ({ gsi1pk: Keys.userPartition(userId), gsi1sk: orgPartition(scope) });
-
-/** A new membership. */
-export function membershipWrite(scope: OrgScope, userId: string, role: Role, now: Date): TransactWrite {
-  return Writes.putVersioned({ ...TenantKeys.member(scope, userId), orgId: scope.orgId, userId, role, joinedAt: now.toISOString(), ...memberIndexKeys(scope, userId) }, 0);
-}
-
-
-/** The organizations a user belongs to, with their role (memberships confirmed on the table). */
+/** The organizations a user belongs to, with their role (memberships confirmed on the table), oldest first. */
 export async function listOrgsOfUser(table: Table, userId: string): Promise<{ org: OrgRecord; role: Role }[]> {
   const memberships = await membershipsOfUser(table, userId);
   const orgs = await Promise.all(
@@ -65,24 +65,20 @@ export async function listOrgsOfUser(table: Table, userId: string): Promise<{ or
   return orgs.filter((o) => o !== undefined).sort((a, b) => (a.org.createdAt < b.org.createdAt ? -1 : 1));
 }
 
-export async function getMembership(table: Table, scope: OrgScope, userId: string): Promise<MembershipRecord | undefined> {
-  return table.get(TenantKeys.member(scope, userId), MembershipRecord, { consistent: true });
-}
-
 /** Whether the organization still owns any project (it cannot be deleted while it does). */
 export async function hasProjects(table: Table, scope: OrgScope): Promise<boolean> {
-  const page = await table.query({ schema: z.looseObject({}), partition: orgPartition(scope), sortKeyPrefix: Listings.projectsOfOrg(scope).sortKeyPrefix!, limit: 1, consistent: true });
+  const page = await table.queryPage(OrgProjects.query.ofOrg(scope), { limit: 1, consistent: true });
   return page.items.length > 0;
 }
 
-/** Every item of the organization's partition, for deletion (after projects are gone). */
-export async function orgItemKeys(table: Table, scope: OrgScope): Promise<{ pk: string; sk: string }[]> {
-  const out: { pk: string; sk: string }[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await table.query({ schema: z.looseObject({ pk: z.string(), sk: z.string() }), partition: orgPartition(scope), withKeys: true, consistent: true, ...(cursor ? { cursor } : {}) });
-    out.push(...page.items.map((i) => ({ pk: i.pk, sk: i.sk })));
-    cursor = page.cursor;
-  } while (cursor);
-  return out;
+/** Whether the organization owns this project (consistent). */
+export const projectExists = (table: Table, scope: OrgScope, projectId: string): Promise<boolean> => table.exists(OrgProjects.at(scope, projectId));
+
+/**
+ * Deletes every item of the organization's partition, whatever entity it belongs to (once its
+ * projects are gone): the organization, its members, invitations, API keys and key rotation.
+ */
+export async function deleteOrgWrites(table: Table, scope: OrgScope): Promise<TransactWrite[]> {
+  const keys = await table.queryKeys(Orgs.query.items(scope));
+  return keys.map((key) => Writes.delete(key));
 }

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { defineRoute } from '../kernel/http/route';
-import { EnvName, EnvValue, EnvVarView, MAX_ENV_IMPORT } from './env';
+import { NoContent } from '../kernel/http/schemas';
+import { EnvName, EnvValue, EnvVarView, MAX_ENV_IMPORT, MAX_ENV_VARS, RESERVED_ENV_PREFIXES } from './env';
+import { ProjectParams } from './projects-routes';
+import { ServiceParams } from './services-routes';
 
 /**
  * Routes of environment variables. They differ from the secrets issue's sketch in one place: the
@@ -9,38 +12,33 @@ import { EnvName, EnvValue, EnvVarView, MAX_ENV_IMPORT } from './env';
  * only (415 otherwise). The pipeline's 64 KiB body limit applies: a larger import is a 413.
  */
 
-const OrgId = z.string().regex(/^o_[0-9a-f]{32}$/, 'Not an organization id.');
-const ProjectId = z.string().regex(/^p_[0-9a-f]{32}$/, 'Not a project id.');
-const ServiceId = z.string().regex(/^svc_[0-9a-f]{32}$/, 'Not a service id.');
-const NoContent = z.object({});
-
 const projectEnv = '/v1/orgs/{orgId}/projects/{projectId}/env' as const;
 const serviceEnv = '/v1/orgs/{orgId}/projects/{projectId}/services/{serviceId}/env' as const;
-const projectParams = z.object({ orgId: OrgId, projectId: ProjectId });
-const serviceParams = z.object({ orgId: OrgId, projectId: ProjectId, serviceId: ServiceId });
 
 const SetBody = z.object({ value: EnvValue });
-// The file is checked line by line by the handler (parseDotenv); 64 KiB bounds it already.
+// The file is checked line by line by the implementation (parseDotenv); 64 KiB bounds it already.
 const ImportBody = z.object({ dotenv: z.string('Give the contents of a .env file.') });
 const EnvList = z.object({ variables: z.array(EnvVarView) });
 const Imported = z.object({ variables: z.array(EnvVarView) });
 
-const setSummary = (level: string) => `Sets a ${level} environment variable (write-only: the value is sealed and never shown again); answers its name and new version`;
-const importSummary = (level: string) =>
-  `Applies a .env file ({"dotenv": "…"}) to the ${level}'s variables, all or nothing; at most ${MAX_ENV_IMPORT} variables an import, and the 64 KiB body limit applies (413)`;
+const setDescription = (noun: string) =>
+  `Seals the value to the organization's key and stores it as the variable's next version, for a caller holding env:write. The value is write-only: no route shows it again; the answer holds the name and new version. Names with a reserved prefix (${RESERVED_ENV_PREFIXES.join(', ')}) and a change that would take the ${noun} past ${MAX_ENV_VARS} variables are refused (400).`;
+const importDescription = (noun: string) =>
+  `Applies a .env file ({"dotenv": "…"}) to the ${noun}'s variables, all or nothing, for a caller holding env:write. At most ${MAX_ENV_IMPORT} variables an import; a file with an invalid line is a 400 naming the line, and one over the 64 KiB body limit a 413.`;
 
 /** Where variables live: a project (shared by its services) or one of its services. */
-interface EnvLevel<P extends z.ZodObject<{ orgId: typeof OrgId; projectId: typeof ProjectId }>> {
+interface EnvLevel<P extends z.ZodObject<typeof ProjectParams.shape>> {
   /** `Project` or `Service`: route ids are `setProjectEnv`, `listServiceEnv`, … */
   readonly id: 'Project' | 'Service';
   readonly path: typeof projectEnv | typeof serviceEnv;
   readonly params: P;
   readonly setNote: string;
   readonly listSummary: string;
+  readonly listDescription: string;
 }
 
 /** The four routes of one level, declared once for both. */
-function envRoutesFor<P extends z.ZodObject<{ orgId: typeof OrgId; projectId: typeof ProjectId }>>(level: EnvLevel<P>) {
+function envRoutesFor<P extends z.ZodObject<typeof ProjectParams.shape>>(level: EnvLevel<P>) {
   const named = level.params.extend({ name: EnvName });
   const noun = level.id === 'Project' ? 'project' : 'service';
   return {
@@ -49,7 +47,8 @@ function envRoutesFor<P extends z.ZodObject<{ orgId: typeof OrgId; projectId: ty
       method: 'PUT',
       path: `${level.path}/{name}`,
       domain: 'projects',
-      summary: `${setSummary(`${noun}-level`)}${level.setNote}`,
+      summary: `Sets a ${noun}-level environment variable`,
+      description: `${setDescription(noun)}${level.setNote}`,
       auth: { kind: 'permission', permission: 'env:write' },
       rateLimit: 'general',
       request: { params: named, body: SetBody },
@@ -62,6 +61,7 @@ function envRoutesFor<P extends z.ZodObject<{ orgId: typeof OrgId; projectId: ty
       path: `${level.path}/{name}`,
       domain: 'projects',
       summary: `Deletes a ${noun}-level environment variable`,
+      description: `Deletes one variable of the ${noun} for a caller holding env:write; an unknown name is a 404, and a variable changed meanwhile a 409.`,
       auth: { kind: 'permission', permission: 'env:write' },
       rateLimit: 'general',
       request: { params: named },
@@ -74,6 +74,7 @@ function envRoutesFor<P extends z.ZodObject<{ orgId: typeof OrgId; projectId: ty
       path: level.path,
       domain: 'projects',
       summary: level.listSummary,
+      description: level.listDescription,
       auth: { kind: 'permission', permission: 'env:read' },
       rateLimit: 'general',
       request: { params: level.params },
@@ -85,7 +86,8 @@ function envRoutesFor<P extends z.ZodObject<{ orgId: typeof OrgId; projectId: ty
       method: 'POST',
       path: `${level.path}/import`,
       domain: 'projects',
-      summary: importSummary(noun),
+      summary: `Applies a .env file to the ${noun}'s variables`,
+      description: importDescription(noun),
       auth: { kind: 'permission', permission: 'env:write' },
       rateLimit: 'general',
       request: { params: level.params, body: ImportBody },
@@ -98,17 +100,19 @@ function envRoutesFor<P extends z.ZodObject<{ orgId: typeof OrgId; projectId: ty
 export const projectEnvRoutes = envRoutesFor({
   id: 'Project',
   path: projectEnv,
-  params: projectParams,
+  params: ProjectParams,
   setNote: '',
-  listSummary: "A project's environment variables by name: names and versions only, never a value",
+  listSummary: "Lists a project's environment variables",
+  listDescription: "Lists a project's environment variables by name, to a caller holding env:read: names and versions only, never a value.",
 });
 
 export const serviceEnvRoutes = envRoutesFor({
   id: 'Service',
   path: serviceEnv,
-  params: serviceParams,
-  setNote: '; it overrides a project-level variable of the same name',
-  listSummary: "A service's own environment variables by name (not its project's): names and versions only, never a value",
+  params: ServiceParams,
+  setNote: " It overrides the project's variable of the same name.",
+  listSummary: "Lists a service's own environment variables",
+  listDescription: "Lists a service's own environment variables by name (not its project's), to a caller holding env:read: names and versions only, never a value.",
 });
 
 export const envRoutes = [projectEnvRoutes, serviceEnvRoutes].flatMap((r) => [r.set, r.delete, r.list, r.import]);

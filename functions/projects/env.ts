@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import { type OrgScope } from '../kernel/auth/org-scope';
-import { Keys as TenantKeys, Listings, orgPartition } from '../kernel/storage/keys';
 import { ConflictError, NotFoundError, ValidationError } from '../kernel/errors';
 import { sealEnvValue, type EnvValueIdentity, type OrgKeyRecord } from '../kernel/keys/org-keys';
 import { Conditions } from '../kernel/storage/conditions';
-import { Writes, type TransactWrite } from '../kernel/storage/writes';
-import { type Table } from '../kernel/storage/table';
-import { TableDefinition } from '../kernel/storage/table-definition';
+import { defineEntity } from '../kernel/storage/entity';
+import { Keys, Listings, type EnvOwnerKey } from '../kernel/storage/keys';
+import { type Table, type TransactWrite } from '../kernel/storage/table';
 import { currentOrgKey, getOrg, OrgKeyRotatedError, sealingKeyCheck } from '../kernel/tenancy/org-record';
+import { Projects } from './projects';
+import { Services } from './services';
 
 /**
  * Write-only environment variables of a project (shared by its services) or of one service. The
@@ -43,10 +44,7 @@ export const EnvName = z
 export const EnvValue = z.string().refine((value) => Buffer.byteLength(value, 'utf8') <= ENV_VALUE_MAX_BYTES, `Must be at most ${ENV_VALUE_MAX_BYTES / 1024} KiB (UTF-8).`);
 
 /** Where a variable lives: a project (shared by its services) or one service of it. */
-export interface EnvOwner {
-  readonly projectId: string;
-  readonly serviceId?: string | undefined;
-}
+export type EnvOwner = EnvOwnerKey;
 
 /** A variable, at `ORG#<orgId>` / `ENV#<projectId>#<serviceId or ->#<name>`; `sealed` opens only with the organization key. */
 export const EnvVarRecord = z.object({
@@ -60,6 +58,19 @@ export const EnvVarRecord = z.object({
   sealed: z.string(),
 });
 export type EnvVarRecord = z.output<typeof EnvVarRecord>;
+
+export const EnvVars = defineEntity({
+  name: 'environment variable',
+  schema: EnvVarRecord,
+  key: Keys.envVar,
+  queries: { of: Listings.envVarsOf, ofOrg: Listings.envVarsOfOrg },
+});
+
+/** How many variables a project or service holds, kept by the writes that add or remove one. */
+export const EnvCounts = defineEntity({ name: 'environment variable count', schema: z.object({ count: z.number() }), key: Keys.envCount });
+
+/** One variable of an owner, by name. */
+export const envVarAt = (scope: OrgScope, owner: EnvOwner, name: string) => EnvVars.at(scope, owner.projectId, owner.serviceId, name);
 
 /** A variable as the API shows it: never its value. */
 export const EnvVarView = z.object({ name: z.string(), version: z.number(), updatedAt: z.string(), updatedBy: z.string() });
@@ -109,7 +120,7 @@ export async function withSealingKey<T>(table: Table, scope: OrgScope, write: (k
 }
 
 export async function getEnvVar(table: Table, scope: OrgScope, owner: EnvOwner, name: string): Promise<EnvVarRecord | undefined> {
-  return table.get(TenantKeys.envVar(scope, owner.projectId, owner.serviceId, name), EnvVarRecord, { consistent: true });
+  return table.read(envVarAt(scope, owner, name));
 }
 
 /**
@@ -117,20 +128,7 @@ export async function getEnvVar(table: Table, scope: OrgScope, owner: EnvOwner, 
  * 500, read whole; items carry their sealed value, which callers must never pass on.
  */
 export async function listEnvVars(table: Table, scope: OrgScope, owner: EnvOwner): Promise<EnvVarRecord[]> {
-  const out: EnvVarRecord[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await table.query({
-      schema: EnvVarRecord,
-      partition: orgPartition(scope),
-      sortKeyPrefix: Listings.envVarsOf(scope, owner).sortKeyPrefix!,
-      consistent: true,
-      ...(cursor ? { cursor } : {}),
-    });
-    out.push(...page.items);
-    cursor = page.cursor;
-  } while (cursor);
-  return out;
+  return table.queryAll(EnvVars.query.of(scope, owner), { consistent: true });
 }
 
 /**
@@ -142,11 +140,7 @@ export async function listEnvVars(table: Table, scope: OrgScope, owner: EnvOwner
  */
 export async function purgeEnvVars(table: Table, scope: OrgScope, owner: EnvOwner): Promise<number> {
   const vars = await listEnvVars(table, scope, owner);
-  const keys = [
-    ...vars.map((v) => TenantKeys.envVar(scope, owner.projectId, owner.serviceId, v.name)),
-    TenantKeys.envCount(scope, owner.projectId, owner.serviceId),
-  ];
-  for (let i = 0; i < keys.length; i += 100) await table.transact(keys.slice(i, i + 100).map((key) => Writes.delete(key)));
+  await table.transactInBatches([...vars.map((v) => envVarAt(scope, owner, v.name).delete()), EnvCounts.at(scope, owner.projectId, owner.serviceId).delete()]);
   return vars.length;
 }
 
@@ -179,12 +173,12 @@ const changedConcurrently = () => new ConflictError('The variable changed meanwh
 /** Writes a variable if its stored version is still `record.version - 1` (0 = absent). */
 export function putEnvVarWrite(scope: OrgScope, record: EnvVarRecord): TransactWrite {
   const { version, ...rest } = record;
-  return Writes.putVersioned({ ...TenantKeys.envVar(scope, record.projectId, record.serviceId, record.name), ...rest }, version - 1, changedConcurrently);
+  return envVarAt(scope, record, record.name).putVersioned(rest, version - 1, changedConcurrently);
 }
 
 /** Deletes a variable if it is still at `version`. */
 export function deleteEnvVarWrite(scope: OrgScope, owner: EnvOwner, name: string, version: number): TransactWrite {
-  return Writes.delete(TenantKeys.envVar(scope, owner.projectId, owner.serviceId, name), Conditions.versionIs(version), changedConcurrently);
+  return envVarAt(scope, owner, name).delete({ when: Conditions.versionIs(version), onConditionFailed: changedConcurrently });
 }
 
 /**
@@ -192,20 +186,11 @@ export function deleteEnvVarWrite(scope: OrgScope, owner: EnvOwner, name: string
  * writers cannot together exceed it, since the count is a condition of each transaction.
  */
 export function envCountWrite(scope: OrgScope, owner: EnvOwner, delta: number, field: string): TransactWrite {
-  const limit = delta > 0 ? { ConditionExpression: 'attribute_not_exists(#count) OR #count <= :most', ExpressionAttributeValues: { ':most': MAX_ENV_VARS - delta } } : {};
-  return {
-    item: {
-      Update: {
-        TableName: '',
-        Key: TenantKeys.envCount(scope, owner.projectId, owner.serviceId),
-        UpdateExpression: 'ADD #count :delta',
-        ...limit,
-        ExpressionAttributeNames: { '#count': 'count' },
-        ExpressionAttributeValues: { ...limit.ExpressionAttributeValues, ':delta': delta },
-      },
-    },
-    onConditionFailed: () => tooManyVariables(owner, field),
-  };
+  const withinLimit = Conditions.any(Conditions.attributeAbsent('count'), Conditions.attributeAtMost('count', MAX_ENV_VARS - delta));
+  return EnvCounts.at(scope, owner.projectId, owner.serviceId).update(
+    { add: { count: delta } },
+    { ...(delta > 0 ? { when: withinLimit } : {}), onConditionFailed: () => tooManyVariables(owner, field) },
+  );
 }
 
 /** The 400 for a change that would pass the limit; `field` names the request field at fault. */
@@ -217,9 +202,6 @@ export const tooManyVariables = (owner: EnvOwner, field: string) =>
  * read it, but a concurrent delete must not leave orphaned values behind.
  */
 export function envOwnerExistsCheck(scope: OrgScope, owner: EnvOwner): TransactWrite {
-  const key = owner.serviceId ? TenantKeys.service(scope, owner.projectId, owner.serviceId) : TenantKeys.project(scope, owner.projectId);
-  return {
-    item: { ConditionCheck: { TableName: '', Key: key, ConditionExpression: 'attribute_exists(#pk)', ExpressionAttributeNames: { '#pk': TableDefinition.partitionKey } } },
-    onConditionFailed: () => new NotFoundError(owner.serviceId ? 'No such service.' : 'No such project.'),
-  };
+  const item = owner.serviceId ? Services.at(scope, owner.projectId, owner.serviceId) : Projects.at(scope, owner.projectId);
+  return item.check(Conditions.exists, () => new NotFoundError(owner.serviceId ? 'No such service.' : 'No such project.'));
 }

@@ -1,13 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { type OrgScope } from '../kernel/auth/org-scope';
-import { Keys as TenantKeys, Listings, orgPartition } from '../kernel/storage/keys';
 import { ConflictError, NotFoundError, PreconditionFailedError } from '../kernel/errors';
-import { decodeCursor, encodeCursor } from '../kernel/storage/cursor';
+import { Ids } from '../kernel/ids';
 import { Conditions } from '../kernel/storage/conditions';
-import { Writes, type TransactWrite } from '../kernel/storage/writes';
-import { type Page, type Table } from '../kernel/storage/table';
-import { TableDefinition } from '../kernel/storage/table-definition';
+import { defineEntity } from '../kernel/storage/entity';
+import { Keys, Listings } from '../kernel/storage/keys';
+import { type Page, type PageRequest, type Table, type TransactWrite } from '../kernel/storage/table';
 
 /**
  * A project, at `ORG#<orgId>` / `PROJECT#<projectId>`. `serviceCount` is kept by the service
@@ -26,6 +24,14 @@ export const ProjectRecord = z.object({
 });
 export type ProjectRecord = z.output<typeof ProjectRecord>;
 
+export const Projects = defineEntity({ name: 'project', schema: ProjectRecord, key: Keys.project, queries: { ofOrg: Listings.projectsOfOrg } });
+
+/**
+ * A project's claim on its name in the organization (holding the project id). Names are DNS labels,
+ * already lower case, so they are compared exactly.
+ */
+export const ProjectNames = defineEntity({ name: 'project name', schema: z.object({ projectId: z.string() }), key: Keys.projectName });
+
 export const ProjectView = z.object({
   projectId: z.string(),
   name: z.string(),
@@ -43,28 +49,23 @@ export const projectView = (p: ProjectRecord): z.output<typeof ProjectView> => (
   version: p.version,
 });
 
-export const newProjectId = () => `p_${randomBytes(16).toString('hex')}`;
-
-/**
- * Claims a project name in the organization (`ORG#<orgId>` / `PROJECTNAME#<name>`, holding the
- * project id). Names are DNS labels, already lower case, so they are compared exactly.
- */
-function claimProjectNameWrite(scope: OrgScope, projectId: string, name: string): TransactWrite {
-  return Writes.put({ ...TenantKeys.projectName(scope, name), projectId }, Conditions.notExists, () => new ConflictError(`name: a project named "${name}" already exists in this organization.`));
-}
+const claimProjectNameWrite = (scope: OrgScope, projectId: string, name: string): TransactWrite =>
+  ProjectNames.at(scope, name).create({ projectId }, () => new ConflictError(`name: a project named "${name}" already exists in this organization.`));
 
 /** Releases a project's claim on a name; only the project holding it can. */
-function releaseProjectNameWrite(scope: OrgScope, projectId: string, name: string): TransactWrite {
+const releaseProjectNameWrite = (scope: OrgScope, projectId: string, name: string): TransactWrite =>
   // A claim held by another project means the names were inconsistent before claims existed: say so
   // as a conflict rather than fail as a bug.
-  return Writes.delete(TenantKeys.projectName(scope, name), Conditions.absentOrHeldBy('projectId', projectId), () => new ConflictError(`name: the name "${name}" is held by another project.`));
-}
+  ProjectNames.at(scope, name).delete({
+    when: Conditions.absentOrHeldBy('projectId', projectId),
+    onConditionFailed: () => new ConflictError(`name: the name "${name}" is held by another project.`),
+  });
 
 /** A new project (version 1, no services) and its claim on its name, in one transaction. */
 export function createProjectWrites(scope: OrgScope, input: { name: string; description?: string | undefined }, createdBy: string, now: Date): { project: ProjectRecord; writes: TransactWrite[] } {
   const at = now.toISOString();
   const project: ProjectRecord = {
-    projectId: newProjectId(),
+    projectId: Ids.project.generate(),
     name: input.name,
     ...(input.description !== undefined ? { description: input.description } : {}),
     createdAt: at,
@@ -74,10 +75,7 @@ export function createProjectWrites(scope: OrgScope, input: { name: string; desc
     version: 1,
   };
   const { version: _v, ...item } = project;
-  return {
-    project,
-    writes: [Writes.putVersioned({ ...TenantKeys.project(scope, project.projectId), ...item }, 0), claimProjectNameWrite(scope, project.projectId, project.name)],
-  };
+  return { project, writes: [Projects.at(scope, project.projectId).putVersioned(item, 0), claimProjectNameWrite(scope, project.projectId, project.name)] };
 }
 
 /** Moves a project's name claim from `from` to `to`, in the transaction of the rename (409 when `to` is taken). */
@@ -86,19 +84,12 @@ export function renameProjectWrites(scope: OrgScope, projectId: string, from: st
 }
 
 export async function getProject(table: Table, scope: OrgScope, projectId: string): Promise<ProjectRecord | undefined> {
-  return table.get(TenantKeys.project(scope, projectId), ProjectRecord, { consistent: true });
+  return table.read(Projects.at(scope, projectId));
 }
 
 /** Access pattern: an organization's projects, by id, a page at a time. */
-export async function listProjects(table: Table, scope: OrgScope, page: { limit: number; cursor?: string | undefined }): Promise<Page<ProjectRecord>> {
-  return table.query({
-    schema: ProjectRecord,
-    partition: orgPartition(scope),
-    sortKeyPrefix: Listings.projectsOfOrg(scope).sortKeyPrefix!,
-    limit: page.limit,
-    consistent: true,
-    ...(page.cursor !== undefined ? { cursor: page.cursor } : {}),
-  });
+export async function listProjects(table: Table, scope: OrgScope, page: PageRequest): Promise<Page<ProjectRecord>> {
+  return table.queryPage(Projects.query.ofOrg(scope), { ...page, consistent: true });
 }
 
 /** Most projects a restricted API key can name (`projectIds` of a key: 1–20). */
@@ -108,25 +99,19 @@ const MAX_KEY_PROJECTS = 20;
  * Access pattern: the projects among `projectIds` (a restricted API key's), by id, a page at a
  * time. A key names at most 20 projects, so they are read directly (consistent GetItems) rather
  * than filtered out of the organization's listing: pages stay full (a page is short only when it is
- * the last) and the cursor is the one the listing query would give after the same project, so it is
- * checked the same way (own partition, `PROJECT#` prefix).
+ * the last) and the cursor is the one the listing would give after the same project, so it is
+ * checked the same way (own partition, project prefix).
  */
 export async function listProjectsAmong(table: Table, scope: OrgScope, projectIds: readonly string[], page: { limit: number; cursor?: string | undefined }): Promise<Page<ProjectRecord>> {
   if (projectIds.length > MAX_KEY_PROJECTS) throw new TypeError(`at most ${MAX_KEY_PROJECTS} project ids`);
-  const prefix = Listings.projectsOfOrg(scope).sortKeyPrefix!;
-  const after = decodeCursor(page.cursor, {
-    keyAttributes: [TableDefinition.partitionKey, TableDefinition.sortKey],
-    partitionAttribute: TableDefinition.partitionKey,
-    partition: orgPartition(scope),
-    sortAttribute: TableDefinition.sortKey,
-    sortKeyPrefix: prefix,
-  })?.[TableDefinition.sortKey]?.slice(prefix.length);
-  // Ids are fixed-width (`p_` + 32 hex) under one prefix: their order is the listing's sort-key order.
-  const ids = [...new Set(projectIds)].sort().filter((id) => after === undefined || id > after);
+  const listing = Projects.query.ofOrg(scope);
+  const after = table.resumePointOf(listing, page.cursor);
+  // Project keys differ only in their fixed-width ids: sorting the ids sorts the keys as the listing does.
+  const ids = [...new Set(projectIds)].sort().filter((id) => after === undefined || Projects.key(scope, id).sk > after);
   const found = (await Promise.all(ids.map((id) => getProject(table, scope, id)))).filter((p) => p !== undefined);
   const items = found.slice(0, page.limit);
   const last = items.at(-1);
-  return found.length > items.length && last ? { items, cursor: encodeCursor(TenantKeys.project(scope, last.projectId))! } : { items };
+  return found.length > items.length && last ? { items, cursor: table.cursorAfter(listing, Projects.key(scope, last.projectId)) } : { items };
 }
 
 /**
@@ -134,41 +119,20 @@ export async function listProjectsAmong(table: Table, scope: OrgScope, projectId
  * put: `serviceCount` belongs to the service writes and must not be overwritten with a stale copy.
  */
 export function updateProjectWrite(scope: OrgScope, projectId: string, expectedVersion: number, changes: { name: string; description: string | undefined; updatedAt: string }): TransactWrite {
-  const versionIs = Conditions.versionIs(expectedVersion);
-  const description = changes.description === undefined ? ' REMOVE #description' : '';
-  return {
-    item: {
-      Update: {
-        TableName: '',
-        Key: TenantKeys.project(scope, projectId),
-        UpdateExpression: `SET #name = :name, #updatedAt = :updatedAt, #version = :nextVersion${changes.description !== undefined ? ', #description = :description' : ''}${description}`,
-        ConditionExpression: versionIs.ConditionExpression,
-        ExpressionAttributeNames: { ...versionIs.ExpressionAttributeNames, '#name': 'name', '#updatedAt': 'updatedAt', '#description': 'description' },
-        ExpressionAttributeValues: {
-          ...versionIs.ExpressionAttributeValues,
-          ':name': changes.name,
-          ':updatedAt': changes.updatedAt,
-          ':nextVersion': expectedVersion + 1,
-          ...(changes.description !== undefined ? { ':description': changes.description } : {}),
-        },
-      },
-    },
-    onConditionFailed: () => new PreconditionFailedError(),
-  };
+  const { description, ...set } = changes;
+  return Projects.at(scope, projectId).update(
+    description === undefined ? { set: { ...set, version: expectedVersion + 1 }, remove: ['description'] } : { set: { ...set, description, version: expectedVersion + 1 } },
+    { when: Conditions.versionIs(expectedVersion), onConditionFailed: () => new PreconditionFailedError() },
+  );
 }
 
 /** Deletes a project, only while it has no services (checked by the write itself), and releases its name. */
 export function deleteProjectWrites(scope: OrgScope, project: { projectId: string; name: string }): TransactWrite[] {
   return [
-    Writes.delete(
-      TenantKeys.project(scope, project.projectId),
-      {
-        ConditionExpression: 'attribute_exists(#pk) AND #serviceCount = :zero',
-        ExpressionAttributeNames: { '#pk': TableDefinition.partitionKey, '#serviceCount': 'serviceCount' },
-        ExpressionAttributeValues: { ':zero': 0 },
-      },
-      () => new ConflictError('Delete the services of this project first.'),
-    ),
+    Projects.at(scope, project.projectId).delete({
+      when: Conditions.all(Conditions.exists, Conditions.attributeIs('serviceCount', 0)),
+      onConditionFailed: () => new ConflictError('Delete the services of this project first.'),
+    }),
     releaseProjectNameWrite(scope, project.projectId, project.name),
   ];
 }
@@ -178,17 +142,5 @@ export function deleteProjectWrites(scope: OrgScope, project: { projectId: strin
  * still exist (a concurrent project delete wins, and the service write fails with a 404).
  */
 export function projectServiceCountWrite(scope: OrgScope, projectId: string, delta: 1 | -1): TransactWrite {
-  return {
-    item: {
-      Update: {
-        TableName: '',
-        Key: TenantKeys.project(scope, projectId),
-        UpdateExpression: 'ADD #serviceCount :delta',
-        ...Conditions.exists,
-        ExpressionAttributeNames: { ...Conditions.exists.ExpressionAttributeNames, '#serviceCount': 'serviceCount' },
-        ExpressionAttributeValues: { ':delta': delta },
-      },
-    },
-    onConditionFailed: () => new NotFoundError('No such project.'),
-  };
+  return Projects.at(scope, projectId).update({ add: { serviceCount: delta } }, { when: Conditions.exists, onConditionFailed: () => new NotFoundError('No such project.') });
 }

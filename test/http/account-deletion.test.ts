@@ -1,8 +1,9 @@
 import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { openUserPii } from '../../functions/identity/account';
 import { base32Decode, totp } from '../../functions/identity/totp';
 import { createUserKey, UserDataUnavailableError, userKeyRing } from '../../functions/identity/user-keys';
-import { openUserPii, UserRecord } from '../../functions/identity/users';
+import { UserRecord } from '../../functions/kernel/accounts/user-record';
 import { verifyAuditChain } from '../../functions/kernel/audit/verifier';
 import { SealedValueError } from '../../functions/kernel/keys/aead';
 import { Keys } from '../../functions/kernel/storage/keys';

@@ -1,11 +1,11 @@
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exportAuditRecords } from '../../functions/audit/queries';
+import { exportAuditRecords } from '../../functions/audit/audit-records';
 import { mintOrgScope } from '../../functions/kernel/auth/org-scope';
 import type { Role } from '../../functions/kernel/auth/permissions';
 import { GENESIS_HASH, hashAuditRecord, type AuditRecord } from '../../functions/kernel/audit/record';
 import { Keys, padSeq } from '../../functions/kernel/storage/keys';
-import { membershipWrite } from '../../functions/orgs/organizations';
+import { membershipWrite } from '../../functions/kernel/tenancy/memberships';
 import { bearer, signUpVerifiedUser, type TestUser } from '../support/identity';
 import { startTestApi, type TestApi } from '../support/platform';
 

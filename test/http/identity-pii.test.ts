@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { openUserPii } from '../../functions/identity/account';
 import { hashPassword } from '../../functions/identity/passwords';
 import { userKeyRing } from '../../functions/identity/user-keys';
-import { newUserId, openUserPii, UserRecord } from '../../functions/identity/users';
+import { UserRecord } from '../../functions/kernel/accounts/user-record';
+import { Ids } from '../../functions/kernel/ids';
 import { sealedKeyRef, SealedValueError } from '../../functions/kernel/keys/aead';
 import { Keys } from '../../functions/kernel/storage/keys';
 import { CountingKeyProvider } from '../../local/counting-key-provider';
@@ -120,7 +122,7 @@ describe('identity: personal data sealed under per-user data keys', () => {
     let legacy: { email: string; userId: string };
 
     beforeAll(async () => {
-      legacy = { email: `${uniqueId('legacy')}@example.com`, userId: newUserId() };
+      legacy = { email: `${uniqueId('legacy')}@example.com`, userId: Ids.user.generate() };
       const now = new Date().toISOString();
       const items: RawItem[] = [
         {

@@ -133,7 +133,7 @@ describe('organization keys', () => {
 
   it('gives every new organization a key: stored wrapped, with a public env key, and never returned', async () => {
     const { owner, orgId } = await ownerWithOrg(api);
-    const { getOrg } = await import('../../functions/orgs/organizations');
+    const { getOrg } = await import('../../functions/kernel/tenancy/org-record');
     const { mintOrgScope } = await import('../../functions/kernel/auth/org-scope');
     const { OrgKeyRing, sealEnvValue } = await import('../../functions/kernel/keys/org-keys');
     const org = await getOrg(api.platform.table, mintOrgScope(orgId));

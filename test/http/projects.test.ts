@@ -4,7 +4,7 @@ import { verifyAuditChain } from '../../functions/kernel/audit/verifier';
 import { mintOrgScope } from '../../functions/kernel/auth/org-scope';
 import type { Role } from '../../functions/kernel/auth/permissions';
 import { Keys } from '../../functions/kernel/storage/keys';
-import { membershipWrite } from '../../functions/orgs/organizations';
+import { membershipWrite } from '../../functions/kernel/tenancy/memberships';
 import { bearer, signUpVerifiedUser, type TestUser } from '../support/identity';
 import { startTestApi, type TestApi, type TestResponse } from '../support/platform';
 

@@ -1,6 +1,6 @@
 import { mintOrgScope } from '../../functions/kernel/auth/org-scope';
 import type { OrgKeyRecord } from '../../functions/kernel/keys/org-keys';
-import { currentOrgKey, getOrg } from '../../functions/orgs/organizations';
+import { currentOrgKey, getOrg } from '../../functions/kernel/tenancy/org-record';
 import type { TestApi } from './platform';
 
 /** The organization's current key record (written at its creation), as the deploy path would read it. */

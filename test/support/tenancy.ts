@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 import { mintOrgScope } from '../../functions/kernel/auth/org-scope';
 import type { Role } from '../../functions/kernel/auth/permissions';
-import { membershipWrite } from '../../functions/orgs/organizations';
+import { membershipWrite } from '../../functions/kernel/tenancy/memberships';
 import { bearer, signUpVerifiedUser, type TestUser } from './identity';
 import type { TestApi } from './platform';
 

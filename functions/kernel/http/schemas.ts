@@ -3,7 +3,7 @@ import { z } from 'zod';
 /** Schemas every domain's routes share: versions, pages, empty bodies. */
 
 /** How many items a page holds when the caller does not say, and at most. */
-export const PageSize = { default: 50, max: 200 } as const;
+export const PageSize = { default: 50, max: 100 } as const;
 
 /** A cursor as it travels: opaque, and bounded before it is decoded (storage checks it further). */
 export const Cursor = z.string().min(1).max(2048);

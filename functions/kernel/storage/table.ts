@@ -17,7 +17,7 @@ import {
 import { z } from 'zod';
 import { ConflictError, PreconditionFailedError, ServiceUnavailableError } from '../errors';
 import { Conditions, updateExpression, type Changes, type Condition } from './conditions';
-import { decodeCursor, encodeCursor } from './cursor';
+import { decodeCursor, encodeCursor, type CursorExpectation } from './cursor';
 import type { EntityItem, EntityQuery } from './entity';
 import type { IndexName, ItemKey, Listing } from './keys';
 import { TableDefinition } from './table-definition';
@@ -62,6 +62,8 @@ export interface PageRequest {
 export interface WalkedItem {
   /** The item as stored, key and index attributes included. */
   readonly item: Record<string, unknown>;
+  /** Where the item is stored in the table (on an index listing, not necessarily the listing's partition). */
+  readonly key: ItemKey;
   readonly resumeAfter: () => string;
 }
 
@@ -103,6 +105,19 @@ const KEY_AND_INDEX_ATTRIBUTES = new Set<string>([
   TableDefinition.sortKey,
   ...Object.values(TableDefinition.indexes).flatMap((i) => [i.partitionKey, i.sortKey]),
 ]);
+
+/** What a cursor presented to a query must match: the query's own partition and sort-key range. */
+function cursorExpectation(options: Pick<QueryOptions<z.ZodType>, 'partition' | 'sortKeyPrefix' | 'sortKeyBetween' | 'index'>): CursorExpectation {
+  const keys = options.index ? TableDefinition.indexes[options.index] : { partitionKey: TableDefinition.partitionKey, sortKey: TableDefinition.sortKey };
+  return {
+    keyAttributes: keyAttributesOf(options.index),
+    partitionAttribute: keys.partitionKey,
+    partition: options.partition,
+    sortAttribute: keys.sortKey,
+    ...(options.sortKeyPrefix !== undefined ? { sortKeyPrefix: options.sortKeyPrefix } : {}),
+    ...(options.sortKeyPrefix === undefined && options.sortKeyBetween ? { sortKeyBetween: options.sortKeyBetween } : {}),
+  };
+}
 
 /** Removes the storage-only attributes before an item is parsed as an entity. */
 function withoutKeys(item: Record<string, unknown>): Record<string, unknown> {
@@ -212,16 +227,7 @@ export class Table {
       values[':hi'] = options.sortKeyBetween[1];
       condition += ' AND #s BETWEEN :lo AND :hi';
     }
-    const startKey = decodeCursor(options.cursor, {
-      keyAttributes: options.index
-        ? [keys.partitionKey, keys.sortKey, TableDefinition.partitionKey, TableDefinition.sortKey]
-        : [keys.partitionKey, keys.sortKey],
-      partitionAttribute: keys.partitionKey,
-      partition: options.partition,
-      sortAttribute: keys.sortKey,
-      ...(options.sortKeyPrefix !== undefined ? { sortKeyPrefix: options.sortKeyPrefix } : {}),
-      ...(options.sortKeyPrefix === undefined && options.sortKeyBetween ? { sortKeyBetween: options.sortKeyBetween } : {}),
-    });
+    const startKey = decodeCursor(options.cursor, cursorExpectation(options));
     const out = await this.doc.send(
       new QueryCommand({
         TableName: this.name,
@@ -282,9 +288,7 @@ export class Table {
   /** The keys of every item of a listing, whatever entity they belong to (consistent). */
   async queryKeys(listing: Listing): Promise<ItemKey[]> {
     const keys: ItemKey[] = [];
-    for await (const { item } of this.walk(listing, { ascending: true, readPage: 1000 })) {
-      keys.push({ pk: item[TableDefinition.partitionKey] as string, sk: item[TableDefinition.sortKey] as string });
-    }
+    for await (const { key } of this.walk(listing, { ascending: true, readPage: 1000 })) keys.push(key);
     return keys;
   }
 
@@ -307,10 +311,26 @@ export class Table {
         ...(cursor ? { cursor } : {}),
       });
       for (const item of page.items) {
-        yield { item, resumeAfter: () => encodeCursor(Object.fromEntries(keyAttributes.map((name) => [name, item[name]])))! };
+        const key = { pk: item[TableDefinition.partitionKey] as string, sk: item[TableDefinition.sortKey] as string };
+        yield { item, key, resumeAfter: () => encodeCursor(Object.fromEntries(keyAttributes.map((name) => [name, item[name]])))! };
       }
       cursor = page.cursor;
     } while (cursor);
+  }
+
+  /**
+   * The sort key after which a cursor of `listing` resumes (`undefined` without a cursor), checked as
+   * a query of the listing checks it: for readers that serve a listing's pages from items read one by one.
+   */
+  resumePointOf(listing: Listing, cursor: string | undefined): string | undefined {
+    const expected = cursorExpectation(listingOptions(listing));
+    return decodeCursor(cursor, expected)?.[expected.sortAttribute];
+  }
+
+  /** The cursor that resumes a table listing right after the item at `key`, as a query stopping there would give it. */
+  cursorAfter(listing: Listing, key: ItemKey): string {
+    if (listing.index || key.pk !== listing.partition || !key.sk.startsWith(listing.sortKeyPrefix ?? '')) throw new TypeError('the key is not an item of the listing');
+    return encodeCursor({ [TableDefinition.partitionKey]: key.pk, [TableDefinition.sortKey]: key.sk })!;
   }
 
   /** Writes that need not be atomic together, in transactions of at most `batchSize` (DynamoDB's limit is 100). */

@@ -1,28 +1,27 @@
 import { z } from 'zod';
 import { Roles } from '../kernel/auth/permissions';
 import { defineRoute } from '../kernel/http/route';
+import { NoContent } from '../kernel/http/schemas';
+import { Ids } from '../kernel/ids';
 import { ApiKeyView } from './api-keys';
-
-const OrgId = z.string().regex(/^o_[0-9a-f]{32}$/, 'Not an organization id.');
-const KeyId = z.string().regex(/^[0-9a-f]{20}$/, 'Not an API key id.');
-const ProjectId = z.string().regex(/^p_[0-9a-f]{32}$/, 'Not a project id.');
-const NoContent = z.object({});
 
 export const createApiKey = defineRoute({
   id: 'createApiKey',
   method: 'POST',
   path: '/v1/orgs/{orgId}/api-keys',
   domain: 'orgs',
-  summary: "Issues an API key (shown once) with a role no higher than its creator's, optionally limited to projects and in time",
+  summary: 'Issues an API key',
+  description:
+    "Issues an API key, shown once, with a role no higher than its creator's, optionally limited to some projects and to a lifetime of at most a year. Owners and admins may, as people: a key cannot issue keys.",
   auth: { kind: 'permission', permission: 'apikeys:manage' },
   rateLimit: 'action',
   request: {
-    params: z.object({ orgId: OrgId }),
+    params: z.object({ orgId: Ids.org.schema }),
     body: z.strictObject({
       name: z.string().trim().min(1).max(100),
       role: z.enum(Roles),
       projectIds: z
-        .array(ProjectId)
+        .array(Ids.project.schema)
         .min(1)
         .max(20)
         .refine((ids) => new Set(ids).size === ids.length, 'Project ids repeat.')
@@ -39,10 +38,11 @@ export const listApiKeys = defineRoute({
   method: 'GET',
   path: '/v1/orgs/{orgId}/api-keys',
   domain: 'orgs',
-  summary: 'The API keys of an organization (never their secrets), with when each was last used, to the minute',
+  summary: 'Lists the API keys of an organization',
+  description: 'The API keys of an organization, oldest first, never with their secrets, each with when it was last used (to the minute). Owners and admins may.',
   auth: { kind: 'permission', permission: 'apikeys:read' },
   rateLimit: 'general',
-  request: { params: z.object({ orgId: OrgId }) },
+  request: { params: z.object({ orgId: Ids.org.schema }) },
   success: { status: 200, description: 'API keys', schema: z.object({ apiKeys: z.array(ApiKeyView) }) },
   errors: [403, 404],
 });
@@ -52,10 +52,11 @@ export const revokeApiKey = defineRoute({
   method: 'DELETE',
   path: '/v1/orgs/{orgId}/api-keys/{keyId}',
   domain: 'orgs',
-  summary: 'Revokes an API key; the next request with it is refused',
+  summary: 'Revokes an API key',
+  description: 'Revokes an API key: the next request made with it is refused. Owners and admins may.',
   auth: { kind: 'permission', permission: 'apikeys:manage' },
   rateLimit: 'action',
-  request: { params: z.object({ orgId: OrgId, keyId: KeyId }) },
+  request: { params: z.object({ orgId: Ids.org.schema, keyId: Ids.apiKey.schema }) },
   success: { status: 204, description: 'Revoked', schema: NoContent },
   errors: [403, 404],
 });

@@ -2,11 +2,12 @@ import { z } from 'zod';
 import { AuditActions, type AuditAction } from '../kernel/audit/catalogue';
 import { AuditRecord } from '../kernel/audit/record';
 import { defineRoute, NDJSON } from '../kernel/http/route';
+import { Cursor, PageQuery } from '../kernel/http/schemas';
+import { Ids } from '../kernel/ids';
 
-const OrgId = z.string().regex(/^o_[0-9a-f]{32}$/, 'Not an organization id.');
+const OrgParams = z.object({ orgId: Ids.org.schema });
 /** The closed catalogue: an action the trail never records is a 400, not an empty page. */
 const Action = z.enum(Object.keys(AuditActions) as [AuditAction, ...AuditAction[]]);
-const Cursor = z.string().min(1).max(2048);
 const Instant = z.iso.datetime({ offset: true });
 
 /** One record as read back: everything its hash covers, so a reader can recompute the chain. */
@@ -17,20 +18,20 @@ export const listAuditRecords = defineRoute({
   method: 'GET',
   path: '/v1/orgs/{orgId}/audit',
   domain: 'audit',
-  summary: "The organization's audit records, newest first unless order=oldest, filtered and paginated",
+  summary: "Lists the organization's audit records, filtered, a page at a time",
+  description:
+    'Lists the records of the organization\'s audit chain to a caller holding audit:read, newest first unless order=oldest, filtered by action, actor, target and time window. An action outside the catalogue, or a cursor that does not fit the query (another organization, another action), is a 400.',
   auth: { kind: 'permission', permission: 'audit:read' },
   rateLimit: 'general',
   request: {
-    params: z.object({ orgId: OrgId }),
-    query: z.object({
+    params: OrgParams,
+    query: PageQuery.extend({
       action: Action.optional(),
       actor: z.string().min(1).max(128).optional(),
       target: z.string().min(1).max(128).optional(),
       from: Instant.optional(),
       to: Instant.optional(),
       order: z.enum(['newest', 'oldest']).default('newest'),
-      limit: z.coerce.number().int().min(1).max(200).default(50),
-      cursor: Cursor.optional(),
     }),
   },
   success: {
@@ -46,10 +47,12 @@ export const verifyAuditChain = defineRoute({
   method: 'GET',
   path: '/v1/orgs/{orgId}/audit/verify',
   domain: 'audit',
-  summary: "Recomputes the organization's audit chain and names the first broken link, if any",
+  summary: "Verifies the organization's audit chain",
+  description:
+    "Recomputes the organization's audit chain from its first record, for a caller holding audit:read, and names the first broken link (an edited, missing or moved record, or a moved head), if any.",
   auth: { kind: 'permission', permission: 'audit:read' },
   rateLimit: 'action',
-  request: { params: z.object({ orgId: OrgId }) },
+  request: { params: OrgParams },
   success: {
     status: 200,
     description: 'The verification',
@@ -68,11 +71,12 @@ export const exportAuditChain = defineRoute({
   method: 'GET',
   path: '/v1/orgs/{orgId}/audit/export',
   domain: 'audit',
-  summary:
-    "The organization's audit chain as JSON Lines, oldest first, in parts of at most 4 MiB; the header Rampart-Next-Cursor, when present, asks for the next part (?cursor=)",
+  summary: "Exports the organization's audit chain as JSON Lines",
+  description:
+    "Answers the organization's audit records as JSON Lines, oldest first, in parts of at most 4 MiB, to a caller holding audit:read. The header Rampart-Next-Cursor, when present, asks for the next part (?cursor=).",
   auth: { kind: 'permission', permission: 'audit:read' },
   rateLimit: 'action',
-  request: { params: z.object({ orgId: OrgId }), query: z.object({ cursor: Cursor.optional() }) },
+  request: { params: OrgParams, query: z.object({ cursor: Cursor.optional() }) },
   success: { status: 200, description: 'One record a line (the schema is that of one line)', schema: RecordView, contentType: NDJSON },
   errors: [400, 403, 404],
 });

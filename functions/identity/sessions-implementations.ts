@@ -1,49 +1,42 @@
+import { isSessionUsable } from '../kernel/accounts/session-record';
+import type { UserRecord } from '../kernel/accounts/user-record';
 import { sessionHash } from '../kernel/audit/catalogue';
+import { userAuditEntry } from '../kernel/audit/entries';
 import { EmailNotVerifiedError, InvalidCredentialsError, InvalidMfaCodeError, NotFoundError } from '../kernel/errors';
-import { implement, type AnyRouteContext } from '../kernel/http/implementation';
-import type { TransactWrite } from '../kernel/storage/table';
+import { implement, type AnyRouteContext, type BoundRoute } from '../kernel/http/implementation';
 import { consumeRateLimit } from '../kernel/rate-limit/consume';
 import { NamedBuckets } from '../kernel/rate-limit/policies';
 import { clientAddress } from '../kernel/rate-limit/subjects';
-import { actorOf, clientOf } from './context';
+import type { TransactWrite } from '../kernel/storage/table';
+import { findUserByEmail, getUser, updateUserWrite } from './account';
 import { checkSecondFactor } from './mfa';
 import { consumeOneTimeToken, issueOneTimeToken } from './one-time-tokens';
 import { hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from './passwords';
-import * as routes from './routes';
-import { getSession, listSessions, revokeSession, rotateRefreshToken, sessionView, startSession } from './sessions';
+import { clientOf, getSession, listSessions, revokeSession, rotateRefreshToken, sessionTarget, sessionView, startSession, tokenPair } from './sessions';
+import * as routes from './sessions-routes';
 import { userKeyRing } from './user-keys';
-import { findUserByEmail, getUser, updateUserWrite, type UserRecord } from './users';
 
 /** Starts a session for a user who proved who they are, and returns the token pair. */
 async function openSession(ctx: AnyRouteContext, user: UserRecord, mfa: boolean, extraWrites: TransactWrite[] = []) {
-  const now = new Date();
-  const session = startSession(await userKeyRing(ctx.platform).open(user.userId), clientOf(ctx), now);
+  const session = startSession(await userKeyRing(ctx.platform).open(user.userId), clientOf(ctx), new Date());
   await ctx.platform.audit.commit(
-    {
-      scope: `user:${user.userId}`,
-      actor: actorOf(ctx, user.userId),
-      action: 'user.login_succeeded',
-      target: { type: 'session', id: sessionHash(session.sessionId) },
-      metadata: { sessionHash: sessionHash(session.sessionId), mfa },
-    },
+    userAuditEntry(ctx, user.userId, 'user.login_succeeded', { sessionHash: sessionHash(session.sessionId), mfa }, { target: sessionTarget(session.sessionId) }),
     [...session.writes, ...extraWrites],
   );
-  const access = await ctx.platform.tokens.issue({ userId: user.userId, sessionId: session.sessionId });
-  return { tokenType: 'Bearer' as const, accessToken: access.token, refreshToken: session.refreshToken, expiresIn: access.expiresIn };
+  return tokenPair(await ctx.platform.tokens.issue({ userId: user.userId, sessionId: session.sessionId }), session.refreshToken);
 }
 
 async function recordLoginFailure(ctx: AnyRouteContext, user: UserRecord, reason: 'invalid_credentials' | 'email_not_verified' | 'mfa_failed') {
-  await ctx.platform.audit.commit({
-    scope: `user:${user.userId}`,
-    actor: actorOf(ctx, user.userId),
-    action: 'user.login_failed',
-    outcome: 'failure',
-    target: { type: 'user', id: user.userId },
-    metadata: { reason },
-  });
+  await ctx.platform.audit.commit(userAuditEntry(ctx, user.userId, 'user.login_failed', { reason }, { outcome: 'failure' }));
 }
 
-export const loginRoutes = [
+/** The caller's user id and session: an API key has no session here (404). */
+function signedIn(ctx: AnyRouteContext): { userId: string; sessionId: string } {
+  if (ctx.principal?.type !== 'user') throw new NotFoundError();
+  return ctx.principal;
+}
+
+export const sessionImplementations: readonly BoundRoute[] = [
   implement(routes.login, async ({ body }, ctx) => {
     const { table, emailIndex } = ctx.platform;
     // Five guesses a minute at one account from one address, before any password work; the account
@@ -91,36 +84,30 @@ export const loginRoutes = [
   }),
 
   implement(routes.refresh, async ({ body }, ctx) => {
-    const now = new Date();
-    const rotated = await rotateRefreshToken({ ...ctx.platform, userKeys: userKeyRing(ctx.platform) }, body.refreshToken, clientOf(ctx), now);
-    const access = await ctx.platform.tokens.issue({ userId: rotated.userId, sessionId: rotated.sessionId });
-    return { body: { tokenType: 'Bearer' as const, accessToken: access.token, refreshToken: rotated.refreshToken, expiresIn: access.expiresIn } };
+    const rotated = await rotateRefreshToken(ctx, body.refreshToken, new Date());
+    return { body: tokenPair(await ctx.platform.tokens.issue({ userId: rotated.userId, sessionId: rotated.sessionId }), rotated.refreshToken) };
   }),
 
   implement(routes.logout, async (_input, ctx) => {
-    if (ctx.principal.type !== 'user') throw new NotFoundError();
-    const session = await getSession(ctx.platform.table, ctx.principal.userId, ctx.principal.sessionId);
-    if (session) await revokeSession(ctx.platform, session, 'logout', actorOf(ctx), new Date());
+    const { userId, sessionId } = signedIn(ctx);
+    const session = await getSession(ctx.platform.table, userId, sessionId);
+    if (session) await revokeSession(ctx, session, 'logout', new Date());
     return { body: {} };
   }),
 
   implement(routes.listSessions, async (_input, ctx) => {
-    if (ctx.principal.type !== 'user') throw new NotFoundError();
-    const { userId, sessionId } = ctx.principal;
+    const { userId, sessionId } = signedIn(ctx);
     const nowSeconds = Date.now() / 1000;
-    const sessions = (await listSessions(ctx.platform.table, userId)).filter(
-      (s) => s.status === 'active' && s.absoluteExpiresAt > nowSeconds && s.idleExpiresAt > nowSeconds,
-    );
+    const sessions = (await listSessions(ctx.platform.table, userId)).filter((s) => isSessionUsable(s, nowSeconds));
     const key = await userKeyRing(ctx.platform).open(userId);
     return { body: { sessions: sessions.map((s) => sessionView(s, sessionId, key)) } };
   }),
 
   implement(routes.revokeSession, async ({ params }, ctx) => {
-    if (ctx.principal.type !== 'user') throw new NotFoundError();
     // Keyed by the caller's own user id: another user's session id finds nothing (404).
-    const session = await getSession(ctx.platform.table, ctx.principal.userId, params.sessionId);
+    const session = await getSession(ctx.platform.table, signedIn(ctx).userId, params.sessionId);
     if (!session || session.status !== 'active') throw new NotFoundError('No such session.');
-    await revokeSession(ctx.platform, session, 'revoked', actorOf(ctx), new Date());
+    await revokeSession(ctx, session, 'revoked', new Date());
     return { body: {} };
   }),
 

@@ -1,15 +1,12 @@
-import { z } from 'zod';
-import { actorOf } from '../kernel/audit/entries';
-import { Keys as TenantKeys } from '../kernel/storage/keys';
+import { orgAuditEntry } from '../kernel/audit/entries';
 import { RoleRank } from '../kernel/auth/permissions';
 import { BadRequestError, ForbiddenError, NotFoundError } from '../kernel/errors';
 import { implement, type BoundRoute } from '../kernel/http/implementation';
-import * as routes from './api-key-routes';
+import * as routes from './api-keys-routes';
 import { API_KEY_MAX_LIFETIME_MS, apiKeyView, createApiKeyWrites, getApiKey, listApiKeys, revokeApiKeyWrites } from './api-keys';
+import { projectExists } from './organizations';
 
-const Existing = z.looseObject({});
-
-/** The API-key routes of the organizations function: issue (shown once), list, revoke. */
+/** API keys: issued by a member (the secret shown once), listed, revoked. */
 export const apiKeyImplementations: readonly BoundRoute[] = [
   implement(routes.createApiKey, async ({ body }, ctx) => {
     const { scope, role: callerRole } = ctx.org;
@@ -22,7 +19,7 @@ export const apiKeyImplementations: readonly BoundRoute[] = [
       throw new BadRequestError('expiresAt must be in the future and at most a year away.');
     }
     for (const projectId of body.projectIds ?? []) {
-      if (!(await ctx.platform.table.get(TenantKeys.project(scope, projectId), Existing, { consistent: true }))) throw new NotFoundError('No such project.');
+      if (!(await projectExists(ctx.platform.table, scope, projectId))) throw new NotFoundError('No such project.');
     }
     const { key, record, writes } = createApiKeyWrites(
       scope,
@@ -30,13 +27,13 @@ export const apiKeyImplementations: readonly BoundRoute[] = [
       now,
     );
     await ctx.platform.audit.commit(
-      {
-        scope: `org:${scope.orgId}`,
-        actor: actorOf(ctx),
-        action: 'apikey.created',
-        target: { type: 'api_key', id: record.keyId },
-        metadata: { keyId: record.keyId, name: record.name, role: record.role, ...(record.projectIds ? { projectCount: record.projectIds.length } : {}) },
-      },
+      orgAuditEntry(
+        ctx,
+        scope,
+        'apikey.created',
+        { type: 'api_key', id: record.keyId },
+        { keyId: record.keyId, name: record.name, role: record.role, ...(record.projectIds ? { projectCount: record.projectIds.length } : {}) },
+      ),
       writes,
     );
     return { body: { ...apiKeyView(record), key } };
@@ -51,10 +48,7 @@ export const apiKeyImplementations: readonly BoundRoute[] = [
     const { scope } = ctx.org;
     const key = await getApiKey(ctx.platform.table, scope, params.keyId);
     if (!key) throw new NotFoundError('No such API key.');
-    await ctx.platform.audit.commit(
-      { scope: `org:${scope.orgId}`, actor: actorOf(ctx), action: 'apikey.revoked', target: { type: 'api_key', id: key.keyId }, metadata: { keyId: key.keyId } },
-      revokeApiKeyWrites(scope, key.keyId, new Date()),
-    );
+    await ctx.platform.audit.commit(orgAuditEntry(ctx, scope, 'apikey.revoked', { type: 'api_key', id: key.keyId }, { keyId: key.keyId }), revokeApiKeyWrites(scope, key.keyId, new Date()));
     return { body: {} };
   }),
 ];

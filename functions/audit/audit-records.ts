@@ -1,14 +1,12 @@
-import { z } from 'zod';
-import type { OrgScope } from '../kernel/auth/org-scope';
 import type { AuditAction } from '../kernel/audit/catalogue';
-import { AuditRecord } from '../kernel/audit/record';
-import { encodeCursor } from '../kernel/storage/cursor';
+import { AuditRecord, AuditRecords } from '../kernel/audit/record';
 import { Keys } from '../kernel/storage/keys';
-import type { Table } from '../kernel/storage/table';
-import { TableDefinition, type IndexName } from '../kernel/storage/table-definition';
+import type { Table, WalkedItem } from '../kernel/storage/table';
 
-/** The audit scope of an organization, derived from the authorized scope and never from input. */
-export const orgAuditScope = (scope: OrgScope): string => `org:${scope.orgId}`;
+/**
+ * Reading an organization's audit records: filtered pages and export parts, each with an exact
+ * cursor. The records themselves (entity, chain, verification) belong to the kernel's audit trail.
+ */
 
 /** Records examined per list request at most: a filter that matches little still answers in bounded time. */
 export const MAX_EXAMINED = 2000;
@@ -19,57 +17,13 @@ export const MAX_EXAMINED = 2000;
  */
 export const EXPORT_PART_BYTES = 4 * 1024 * 1024;
 
-const Anything = z.looseObject({});
-
-interface Walk {
-  readonly partition: string;
-  readonly index?: IndexName;
-  readonly ascending: boolean;
-  readonly cursor?: string;
-  /** Items per DynamoDB query. */
-  readonly readPage: number;
-}
-
-interface Walked {
-  readonly item: Record<string, unknown>;
-  /** The cursor that resumes the walk right after this item: what DynamoDB would return had it stopped here. */
-  readonly resumeAfter: () => string;
-}
-
-/**
- * Walks the records of one partition in order, across DynamoDB pages, so a caller can stop on any
- * item (a full page, a byte budget, a filter's bound) and still hand out an exact cursor.
- */
-async function* walk(table: Table, w: Walk): AsyncGenerator<Walked> {
-  const keys = w.index ? TableDefinition.indexes[w.index] : undefined;
-  const keyAttributes = [...(keys ? [keys.partitionKey, keys.sortKey] : []), TableDefinition.partitionKey, TableDefinition.sortKey];
-  let cursor = w.cursor;
-  do {
-    const page = await table.query({
-      schema: Anything,
-      partition: w.partition,
-      sortKeyPrefix: 'SEQ#',
-      ascending: w.ascending,
-      limit: w.readPage,
-      consistent: true,
-      withKeys: true,
-      ...(w.index ? { index: w.index } : {}),
-      ...(cursor ? { cursor } : {}),
-    });
-    for (const item of page.items) {
-      yield { item, resumeAfter: () => encodeCursor(Object.fromEntries(keyAttributes.map((name) => [name, item[name]])))! };
-    }
-    cursor = page.cursor;
-  } while (cursor);
-}
-
 /**
  * The record an item holds, if it is one of `auditScope`'s records. The by-action index is
  * overloaded, so an item anyone wrote with a forged `gsi1pk` can appear in it: only an item stored
  * under the scope's own audit partition counts.
  */
-function recordOf(item: Record<string, unknown>, auditScope: string): AuditRecord | undefined {
-  if (item[TableDefinition.partitionKey] !== Keys.auditPartition(auditScope)) return undefined;
+function recordOf({ item, key }: WalkedItem, auditScope: string): AuditRecord | undefined {
+  if (key.pk !== Keys.auditPartition(auditScope)) return undefined;
   const parsed = AuditRecord.safeParse(item);
   return parsed.success && parsed.data.scope === auditScope ? parsed.data : undefined;
 }
@@ -108,16 +62,11 @@ export async function queryAuditRecords(
   const records: AuditRecord[] = [];
   let dropped = 0;
   let examined = 0;
-  const items = walk(table, {
-    partition: filter.action ? Keys.auditByAction(auditScope, filter.action) : Keys.auditPartition(auditScope),
-    ...(filter.action ? { index: 'gsi1' as const } : {}),
-    ascending: page.ascending,
-    readPage: filtersInCode ? 200 : page.limit,
-    ...(page.cursor ? { cursor: page.cursor } : {}),
-  });
-  for await (const { item, resumeAfter } of items) {
+  const listing = filter.action ? AuditRecords.query.byAction(auditScope, filter.action) : AuditRecords.query.ofChain(auditScope);
+  const items = table.walk(listing, { ascending: page.ascending, readPage: filtersInCode ? 200 : page.limit, cursor: page.cursor });
+  for await (const walked of items) {
     examined++;
-    const record = recordOf(item, auditScope);
+    const record = recordOf(walked, auditScope);
     if (!record || (filter.action !== undefined && record.action !== filter.action)) {
       dropped++;
     } else {
@@ -126,7 +75,7 @@ export async function queryAuditRecords(
       const matches = at >= from && at <= to && (filter.actor === undefined || record.actor.id === filter.actor) && (filter.target === undefined || record.target?.id === filter.target);
       if (matches) records.push(record);
     }
-    if (records.length === page.limit || examined >= MAX_EXAMINED) return { records, cursor: resumeAfter(), dropped };
+    if (records.length === page.limit || examined >= MAX_EXAMINED) return { records, cursor: walked.resumeAfter(), dropped };
   }
   return { records, dropped };
 }
@@ -140,9 +89,8 @@ export async function exportAuditRecords(table: Table, auditScope: string, curso
   let dropped = 0;
   let bytes = 0;
   let resume: (() => string) | undefined;
-  const items = walk(table, { partition: Keys.auditPartition(auditScope), ascending: true, readPage: 500, ...(cursor ? { cursor } : {}) });
-  for await (const { item, resumeAfter } of items) {
-    const record = recordOf(item, auditScope);
+  for await (const walked of table.walk(AuditRecords.query.ofChain(auditScope), { ascending: true, readPage: 500, cursor })) {
+    const record = recordOf(walked, auditScope);
     if (!record) {
       dropped++;
     } else {
@@ -151,7 +99,7 @@ export async function exportAuditRecords(table: Table, auditScope: string, curso
       bytes += size;
       records.push(record);
     }
-    resume = resumeAfter;
+    resume = walked.resumeAfter;
   }
   return { records, dropped };
 }

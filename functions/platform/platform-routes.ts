@@ -7,6 +7,7 @@ export const getHealth = defineRoute({
   path: '/v1/health',
   domain: 'platform',
   summary: 'Reports whether the API and its storage are up',
+  description: 'Answers ok and the deployed version once a storage round trip completed, to anyone; a 503 when storage does not answer within 2 seconds.',
   auth: { kind: 'public' },
   rateLimit: 'general',
   success: {
@@ -22,7 +23,8 @@ export const getOpenApiDocument = defineRoute({
   method: 'GET',
   path: '/v1/openapi.json',
   domain: 'platform',
-  summary: 'The OpenAPI 3.1 description of every route of this API',
+  summary: 'Describes every route of this API in OpenAPI 3.1',
+  description: 'Answers the OpenAPI 3.1 document of the whole route table, to anyone: operations, schemas, authorization and rate-limit classes.',
   auth: { kind: 'public' },
   rateLimit: 'general',
   success: {

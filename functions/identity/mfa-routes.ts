@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import { defineRoute } from '../kernel/http/route';
+import { NoContent } from '../kernel/http/schemas';
+import { TotpCode, TotpOrRecoveryCode } from './mfa';
+
+export const startTotp = defineRoute({
+  id: 'startTotpEnrolment',
+  method: 'POST',
+  path: '/v1/auth/mfa/totp',
+  domain: 'identity',
+  summary: 'Starts TOTP enrolment',
+  description:
+    'Returns a new TOTP secret and its otpauth:// URI, once; a new enrolment replaces an unfinished one. Refused (409) while two-factor is already on.',
+  auth: { kind: 'authenticated' },
+  rateLimit: 'sensitive',
+  success: { status: 201, description: 'Enrolment started', schema: z.object({ secret: z.string(), otpauthUri: z.string() }) },
+  errors: [409, 429],
+});
+
+export const activateTotp = defineRoute({
+  id: 'activateTotp',
+  method: 'POST',
+  path: '/v1/auth/mfa/totp/activate',
+  domain: 'identity',
+  summary: 'Turns two-factor on with a first code',
+  description:
+    'Turns two-factor on once a first code from the enrolled secret is given, and returns 10 single-use recovery codes, once. A wrong code is a 401; without an enrolment started, a 409.',
+  auth: { kind: 'authenticated' },
+  rateLimit: 'sensitive',
+  request: { body: z.object({ code: TotpCode }) },
+  success: { status: 200, description: 'Two-factor is on', schema: z.object({ recoveryCodes: z.array(z.string()) }) },
+  errors: [400, 401, 409, 429],
+});
+
+export const disableTotp = defineRoute({
+  id: 'disableTotp',
+  method: 'DELETE',
+  path: '/v1/auth/mfa/totp',
+  domain: 'identity',
+  summary: 'Turns two-factor off',
+  description: 'Turns two-factor off after a current TOTP or recovery code is given (401 otherwise); a 409 when two-factor is not on.',
+  auth: { kind: 'authenticated' },
+  rateLimit: 'sensitive',
+  request: { body: z.object({ code: TotpOrRecoveryCode }) },
+  success: { status: 204, description: 'Two-factor is off', schema: NoContent },
+  errors: [400, 401, 409, 429],
+});
+
+export const mfaRoutes = [startTotp, activateTotp, disableTotp] as const;
