@@ -17,43 +17,33 @@ export interface IdType {
   is(value: unknown): value is string;
 }
 
-function hexId(prefix: string, article: string, noun: string, bytes = 16): IdType {
-  const pattern = new RegExp(`^${prefix}[0-9a-f]{${bytes * 2}}$`);
+/** An id type: `prefix` and a random part of `bytes` bytes, written in hex or in base64url. */
+function idType(prefix: string, noun: string, bytes: number, encoding: 'hex' | 'base64url' = 'hex'): IdType {
+  const random = encoding === 'hex' ? `[0-9a-f]{${bytes * 2}}` : `[A-Za-z0-9_-]{${Math.ceil((bytes * 4) / 3)}}`;
+  const pattern = new RegExp(`^${prefix}${random}$`);
   return {
     prefix,
     pattern,
-    schema: z.string().regex(pattern, `Not ${article} ${noun} id.`),
-    generate: () => `${prefix}${randomBytes(bytes).toString('hex')}`,
-    is: (value: unknown): value is string => typeof value === 'string' && pattern.test(value),
-  };
-}
-
-/** An id whose random part is base64url (16 characters for 12 bytes): public, but not a hex id. */
-function base64urlId(prefix: string, article: string, noun: string, bytes: number): IdType {
-  const pattern = new RegExp(`^${prefix}[A-Za-z0-9_-]{${Math.ceil((bytes * 4) / 3)}}$`);
-  return {
-    prefix,
-    pattern,
-    schema: z.string().regex(pattern, `Not ${article} ${noun} id.`),
-    generate: () => `${prefix}${randomBytes(bytes).toString('base64url')}`,
+    schema: z.string().regex(pattern, `Not ${noun} id.`),
+    generate: () => `${prefix}${randomBytes(bytes).toString(encoding)}`,
     is: (value: unknown): value is string => typeof value === 'string' && pattern.test(value),
   };
 }
 
 export const Ids = {
-  org: hexId('o_', 'an', 'organization'),
-  user: hexId('u_', 'a', 'user'),
-  session: hexId('s_', 'a', 'session'),
-  invitation: hexId('inv_', 'an', 'invitation'),
-  project: hexId('p_', 'a', 'project'),
-  service: hexId('svc_', 'a', 'service'),
+  org: idType('o_', 'an organization', 16),
+  user: idType('u_', 'a user', 16),
+  session: idType('s_', 'a session', 16),
+  invitation: idType('inv_', 'an invitation', 16),
+  project: idType('p_', 'a project', 16),
+  service: idType('svc_', 'a service', 16),
   /** The public half of an API key (`rmp_<keyId>_<secret>`): 80 bits, no prefix (the key has one). */
-  apiKey: hexId('', 'an', 'API key', 10),
-  deployment: hexId('dep_', 'a', 'deployment'),
-  build: hexId('bld_', 'a', 'build'),
-  webhook: hexId('wh_', 'a', 'webhook'),
+  apiKey: idType('', 'an API key', 10),
+  deployment: idType('dep_', 'a deployment', 16),
+  build: idType('bld_', 'a build', 16),
+  webhook: idType('wh_', 'a webhook', 16),
   /** An access-token signing key (`kid`): public, it is in every token header and the JWKS. */
-  signingKey: base64urlId('k_', 'a', 'signing key', 12),
+  signingKey: idType('k_', 'a signing key', 12, 'base64url'),
 } as const satisfies Record<string, IdType>;
 
 export type IdKind = keyof typeof Ids;

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { Roles } from '../auth/permissions';
+import { Ids } from '../ids';
 
 /**
  * Audit records are immutable and read by tenants, so they name a session by the SHA-256 of its id
@@ -9,13 +11,10 @@ export const sessionHash = (sessionId: string): string => createHash('sha256').u
 const sessionHashSchema = z.string().regex(/^[0-9a-f]{64}$/, 'a session is recorded by sessionHash(sessionId)');
 
 /** A signing key is recorded by its kid: a public identifier (it is in every token header and the JWKS). */
-const signingKeyIdSchema = z.string().regex(/^k_[A-Za-z0-9_-]{16}$/, 'a signing key is recorded by its kid');
-
-/** Projects are named in service records by id (`p_` + 32 hex). */
-const projectIdSchema = z.string().regex(/^p_[0-9a-f]{32}$/, 'a project is recorded by its id');
-
-/** Services are named in env records by id (`svc_` + 32 hex). */
-const serviceIdSchema = z.string().regex(/^svc_[0-9a-f]{32}$/, 'a service is recorded by its id');
+const signingKeyIdSchema = Ids.signingKey.schema;
+const projectIdSchema = Ids.project.schema;
+const serviceIdSchema = Ids.service.schema;
+const role = z.enum(Roles);
 
 /** An environment variable is recorded by its level, owner, name and version: never its value. */
 const envVariableSchema = z.strictObject({
@@ -26,8 +25,8 @@ const envVariableSchema = z.strictObject({
   version: z.number().int().min(1),
 });
 
-/** An API key is recorded by its key id (20 hex): public, unlike its secret, which is never recorded. */
-const apiKeyIdSchema = z.string().regex(/^[0-9a-f]{20}$/, 'an API key is recorded by its key id');
+/** An API key is recorded by its key id: public, unlike its secret, which is never recorded. */
+const apiKeyIdSchema = Ids.apiKey.schema;
 
 /**
  * The closed catalogue of audited actions, each with the schema of its metadata. Metadata holds
@@ -57,16 +56,16 @@ export const AuditActions = {
   'org.key_rotated': z.strictObject({ keyVersion: z.number().int().min(2), previousVersion: z.number().int().min(1) }),
   'org.key_rotation_resumed': z.strictObject({ keyVersion: z.number().int().min(2), resealed: z.number().int().min(0) }),
   'org.key_rotation_completed': z.strictObject({ keyVersion: z.number().int().min(2), resealed: z.number().int().min(0), retiredVersions: z.array(z.number().int().min(1)) }),
-  'member.added': z.strictObject({ role: z.enum(['owner', 'admin', 'developer', 'viewer']), via: z.enum(['creation', 'invitation']) }),
-  'member.role_changed': z.strictObject({ from: z.enum(['owner', 'admin', 'developer', 'viewer']), to: z.enum(['owner', 'admin', 'developer', 'viewer']) }),
+  'member.added': z.strictObject({ role: role, via: z.enum(['creation', 'invitation']) }),
+  'member.role_changed': z.strictObject({ from: role, to: role }),
   // `via: account_deleted`: the member deleted their account (actor and target are that user).
-  'member.removed': z.strictObject({ role: z.enum(['owner', 'admin', 'developer', 'viewer']), via: z.enum(['account_deleted']).optional() }),
+  'member.removed': z.strictObject({ role: role, via: z.enum(['account_deleted']).optional() }),
   // API keys (org:<id> scope); the target is the key. Reads with a key are recorded at most once a minute.
-  'apikey.created': z.strictObject({ keyId: apiKeyIdSchema, name: z.string().max(100), role: z.enum(['owner', 'admin', 'developer', 'viewer']), projectCount: z.number().int().min(0).optional() }),
+  'apikey.created': z.strictObject({ keyId: apiKeyIdSchema, name: z.string().max(100), role: role, projectCount: z.number().int().min(0).optional() }),
   'apikey.revoked': z.strictObject({ keyId: apiKeyIdSchema }),
   'apikey.used': z.strictObject({ keyId: apiKeyIdSchema, route: z.string().regex(/^[A-Za-z0-9]{1,64}$/) }),
-  'invitation.created': z.strictObject({ invitationId: z.string().regex(/^inv_[0-9a-f]{32}$/), role: z.enum(['owner', 'admin', 'developer', 'viewer']) }),
-  'invitation.revoked': z.strictObject({ invitationId: z.string().regex(/^inv_[0-9a-f]{32}$/) }),
+  'invitation.created': z.strictObject({ invitationId: Ids.invitation.schema, role: role }),
+  'invitation.revoked': z.strictObject({ invitationId: Ids.invitation.schema }),
   // Projects and services (org:<id> scope); the target is the project or service.
   'project.created': z.strictObject({ name: z.string().max(63) }),
   'project.updated': z.strictObject({ fields: z.array(z.enum(['name', 'description'])).min(1), version: z.number().int().min(2) }),

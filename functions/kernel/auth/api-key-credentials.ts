@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AuditTrail } from '../audit/audit-trail';
 import { AuditScopes } from '../audit/scopes';
+import { Ids } from '../ids';
 import { Conditions } from '../storage/conditions';
 import type { Table } from '../storage/table';
 import { ApiKeyLookups, ApiKeys } from './api-key-records';
@@ -13,7 +14,6 @@ import type { Principal } from './principal';
  * shown once and stored only as its SHA-256: a leaked table holds nothing that authenticates.
  */
 export const API_KEY_PREFIX = 'rmp_';
-const KEY_ID_HEX_LENGTH = 20;
 const SECRET_BYTES = 32;
 
 // Parsed by the fixed key-id length: base64url secrets may themselves contain `_`.
@@ -28,7 +28,7 @@ const hashSecret = (secret: string): Buffer => createHash('sha256').update(secre
 
 /** A new key: the string shown once, and the hash stored in its place. */
 export function generateApiKey(): { keyId: string; key: string; secretHash: string } {
-  const keyId = randomBytes(KEY_ID_HEX_LENGTH / 2).toString('hex');
+  const keyId = Ids.apiKey.generate();
   const secret = randomBytes(SECRET_BYTES).toString('base64url');
   return { keyId, key: `${API_KEY_PREFIX}${keyId}_${secret}`, secretHash: hashSecret(secret).toString('hex') };
 }

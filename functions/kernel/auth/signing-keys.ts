@@ -1,5 +1,4 @@
 import { exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
-import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { AuditTrail } from '../audit/audit-trail';
 import type { AuditActor } from '../audit/record';
@@ -7,6 +6,7 @@ import { openEnvelope, sealEnvelope, type EnvelopeRecord } from '../keys/envelop
 import type { KeyProvider } from '../keys/key-provider';
 import { KeyPurposes } from '../keys/purposes';
 import { AuditScopes } from '../audit/scopes';
+import { Ids } from '../ids';
 import { defineEntity } from '../storage/entity';
 import { Keys, Listings } from '../storage/keys';
 import { TransactionConflictError, type Table, type TransactWrite } from '../storage/table';
@@ -78,10 +78,9 @@ export interface RotationAudit {
 /** Commits the writes that install a key; `kid` names the new key. */
 type CommitInstall = (writes: readonly TransactWrite[], kid: string) => Promise<unknown>;
 
-const newKid = () => `k_${randomBytes(12).toString('base64url')}`;
 
 async function generateStoredKey(keys: KeyProvider, now: Date): Promise<StoredKey> {
-  const kid = newKid();
+  const kid = Ids.signingKey.generate();
   const { publicKey, privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
   const privateJwk = await exportJWK(privateKey);
   const { kty, crv, x } = (await exportJWK(publicKey)) as { kty: 'OKP'; crv: 'Ed25519'; x: string };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Ids } from '../ids';
 
 /**
  * The closed catalogue of domain events. Each event type has a zod schema for its detail; events
@@ -26,7 +27,7 @@ export const EventCatalogue = {
    */
   'org.key.reseal_requested': {
     source: 'rampart.orgs',
-    detail: z.strictObject({ orgId: z.string().regex(/^o_[0-9a-f]{32}$/), keyVersion: z.number().int().min(2) }),
+    detail: z.strictObject({ orgId: Ids.org.schema, keyVersion: z.number().int().min(2) }),
   },
 } as const;
 

@@ -9,15 +9,16 @@ export interface DataKeyCacheOptions {
 }
 
 /**
- * Unwrapped data keys held per instance, so that steady-state reads cost no KMS call: a bounded
- * LRU with a TTL. Callers key entries by what they unwrapped (`cacheKeyOf`): a key re-created under
- * the same name is a different entry, and a wrapped key that is gone is never looked up.
+ * Unwrapped keys held per instance, so that steady-state reads cost no KMS call: a bounded LRU with
+ * a TTL, of raw data keys or of what a caller derives from one (an open organization key). Callers
+ * key entries by what they unwrapped (`cacheKeyOf`): a key re-created under the same name is a
+ * different entry, and a wrapped key that is gone is never looked up.
  */
-export class DataKeyCache {
+export class DataKeyCache<T = Uint8Array> {
   readonly #max: number;
   readonly #ttlMs: number;
   readonly #now: () => number;
-  readonly #entries = new Map<string, { material: Promise<Uint8Array>; until: number }>();
+  readonly #entries = new Map<string, { material: Promise<T>; until: number }>();
 
   constructor(options: DataKeyCacheOptions = {}) {
     this.#max = options.maxEntries ?? 1000;
@@ -26,7 +27,7 @@ export class DataKeyCache {
   }
 
   /** The key cached under `cacheKey`, or the result of `unwrap` (one call however many wait for it). */
-  get(cacheKey: string, unwrap: () => Promise<Uint8Array>): Promise<Uint8Array> {
+  get(cacheKey: string, unwrap: () => Promise<T>): Promise<T> {
     const hit = this.#entries.get(cacheKey);
     if (hit && hit.until > this.#now()) {
       this.#entries.delete(cacheKey);
@@ -42,12 +43,12 @@ export class DataKeyCache {
     return material;
   }
 
-  /** Drops and zeroes every key cached under a name starting with `prefix` (after its owner is deleted). */
+  /** Drops every key cached under a name starting with `prefix` (after its owner is deleted), zeroing raw ones. */
   forget(prefix: string): void {
     for (const [cacheKey, entry] of this.#entries) {
       if (!cacheKey.startsWith(prefix)) continue;
       this.#entries.delete(cacheKey);
-      entry.material.then((m) => m.fill(0)).catch(() => undefined);
+      entry.material.then((m) => m instanceof Uint8Array && m.fill(0)).catch(() => undefined);
     }
   }
 

@@ -1,5 +1,6 @@
-import { createHash, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, type KeyObject } from 'node:crypto';
 import { openSealed, seal, sealedKeyRef, SealedValueError, type RecordIdentity } from './aead';
+import { cacheKeyOf, DataKeyCache, type DataKeyCacheOptions } from './data-key-cache';
 import type { EncryptionContext, KeyProvider } from './key-provider';
 import { KeyPurposes } from './purposes';
 
@@ -134,49 +135,23 @@ export class OpenOrgKey {
   }
 }
 
-export interface OrgKeyRingOptions {
-  /** Bound on unwrapped keys held per instance. @default 1000 */
-  readonly maxEntries?: number;
-  /** How long an unwrapped key is kept. @default 5 minutes */
-  readonly ttlMs?: number;
-  readonly now?: () => number;
-}
-
 /**
- * Unwraps organization keys for the deploy path, with a bounded LRU cache with a TTL, so that
- * steady-state opens cost no KMS call. Only a role allowed to `kms:Decrypt` the `org-key` context
- * can use it.
+ * Unwraps organization keys for the deploy path, keeping them per instance (`DataKeyCache`: bounded
+ * LRU with a TTL), so that steady-state opens cost no KMS call. Only a role allowed to
+ * `kms:Decrypt` the `org-key` context can use it.
  */
 export class OrgKeyRing {
   readonly #keys: KeyProvider;
-  readonly #max: number;
-  readonly #ttlMs: number;
-  readonly #now: () => number;
-  readonly #cache = new Map<string, { key: Promise<OpenOrgKey>; until: number }>();
+  readonly #cache: DataKeyCache<OpenOrgKey>;
 
-  constructor(keys: KeyProvider, options: OrgKeyRingOptions = {}) {
+  constructor(keys: KeyProvider, options: DataKeyCacheOptions = {}) {
     this.#keys = keys;
-    this.#max = options.maxEntries ?? 1000;
-    this.#ttlMs = options.ttlMs ?? 5 * 60_000;
-    this.#now = options.now ?? (() => Date.now());
+    this.#cache = new DataKeyCache(options);
   }
 
-  async open(orgId: string, record: OrgKeyRecord): Promise<OpenOrgKey> {
+  open(orgId: string, record: OrgKeyRecord): Promise<OpenOrgKey> {
     // Keyed by the wrapped blob too: a re-created key under the same version is a different key.
-    const cacheKey = `${orgId}/${record.version}/${createHash('sha256').update(record.wrapped).digest('base64url')}`;
-    const hit = this.#cache.get(cacheKey);
-    if (hit && hit.until > this.#now()) {
-      this.#cache.delete(cacheKey);
-      this.#cache.set(cacheKey, hit); // most recently used last
-      return hit.key;
-    }
-    if (hit) this.#cache.delete(cacheKey);
-    const key = this.#unwrap(orgId, record);
-    this.#cache.set(cacheKey, { key, until: this.#now() + this.#ttlMs });
-    key.catch(() => this.#cache.delete(cacheKey));
-    // Evicted keys are only dropped, not zeroed: a caller may still be using one.
-    while (this.#cache.size > this.#max) this.#cache.delete(this.#cache.keys().next().value!);
-    return key;
+    return this.#cache.get(cacheKeyOf(`${orgId}/${record.version}`, record.wrapped), () => this.#unwrap(orgId, record));
   }
 
   get size(): number {
