@@ -206,6 +206,21 @@ describe('AccessTokens', () => {
         await refusal(corruptSignature(token));
       });
 
+      it('refuses a genuine token in any spelling but its canonical one (padding, non-zero trailing bits)', async () => {
+        const { token } = await tokens.issue({ userId: 'u_1', sessionId: 's_1' });
+        const [h, p, s] = token.split('.') as [string, string, string];
+        // An Ed25519 signature is 64 bytes: 86 characters, whose last one carries 4 unused bits.
+        const last = s.at(-1)!;
+        const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+        const sameBytes = alphabet[(alphabet.indexOf(last) & ~0b1111) | ((alphabet.indexOf(last) + 1) & 0b1111)]!;
+        expect(Buffer.from(`${s.slice(0, -1)}${sameBytes}`, 'base64url')).toEqual(Buffer.from(s, 'base64url'));
+        await refusal(`${h}.${p}.${s.slice(0, -1)}${sameBytes}`);
+        await refusal(`${h}.${p}.${s}==`);
+        await refusal(`${h}=.${p}.${s}`);
+        await refusal(`${h}.${p}=.${s}`);
+        await expect(tokens.verify(token)).resolves.toMatchObject({ userId: 'u_1' });
+      });
+
       it('refuses truncated tokens', async () => {
         const { token } = await tokens.issue({ userId: 'u_1', sessionId: 's_1' });
         const [h, p, s] = token.split('.') as [string, string, string];

@@ -23,6 +23,14 @@ export interface AccessTokenClaims {
   readonly sessionId: string;
 }
 
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+
+/** Three segments, each unpadded base64url that re-encodes to itself (no stray trailing bits). */
+export function isCanonicalCompactJws(token: string): boolean {
+  const segments = token.split('.');
+  return segments.length === 3 && segments.every((segment) => BASE64URL.test(segment) && Buffer.from(segment, 'base64url').toString('base64url') === segment);
+}
+
 /**
  * Issues and verifies access tokens. Verification pins the algorithm (EdDSA only), the issuer and
  * audience, and accepts only keys from our own store by kid: `alg: none`, HS256 with the public
@@ -56,6 +64,9 @@ export class AccessTokens {
 
   /** @throws UnauthenticatedError for any token that is not ours, not valid now, or malformed. */
   async verify(token: string): Promise<AccessTokenClaims> {
+    // One token, one spelling: base64url decoders accept padding and ignore trailing bits, so a
+    // genuine token could otherwise be presented in several forms that all verify.
+    if (!isCanonicalCompactJws(token)) throw new UnauthenticatedError('Invalid access token.');
     try {
       const { payload } = await jwtVerify(token, (header) => this.#keyFor(header), {
         algorithms: [SIGNING_ALGORITHM],

@@ -13,12 +13,16 @@ const routeWith = (auth: AuthRequirement) =>
 const user: Principal = { type: 'user', userId: 'u_1', sessionId: 's_1' };
 const apiKey: Principal = { type: 'api_key', keyId: 'k', orgId: 'o_1', role: 'viewer', createdBy: 'u_1' };
 
-async function authenticate(auth: AuthRequirement, principal: Principal | Error, authorization?: string) {
+async function authenticate(auth: AuthRequirement, principal: Principal | Error, authorization?: string | string[]) {
   const authenticator = vi.fn(async () => {
     if (principal instanceof Error) throw principal;
     return principal;
   });
-  const request = testRequest({ headers: authorization ? { Authorization: authorization } : {} }, { route: routeWith(auth) });
+  const values = authorization === undefined ? [] : [authorization].flat();
+  const request = testRequest(
+    { headers: values.length > 0 ? { Authorization: values.at(-1)! } : {}, multiValueHeaders: values.length > 0 ? { Authorization: values } : {} },
+    { route: routeWith(auth) },
+  );
   await authenticateRequest({ platform: () => ({ authenticate: authenticator }) as unknown as Platform }).before!(request);
   return { principal: request.internal.principal, authenticator };
 }
@@ -34,6 +38,11 @@ describe('authenticateRequest', () => {
     const { principal, authenticator } = await authenticate({ kind: 'permission', permission: 'org:read' }, apiKey, 'Bearer rmp_x');
     expect(authenticator).toHaveBeenCalledWith({ authorization: 'Bearer rmp_x' });
     expect(principal).toBe(apiKey);
+  });
+
+  it('refuses two Authorization headers before authenticating either, even when both are the same', async () => {
+    await expect(authenticate({ kind: 'authenticated' }, user, ['Bearer jwt', 'Bearer other'])).rejects.toBeInstanceOf(UnauthenticatedError);
+    await expect(authenticate({ kind: 'authenticated' }, user, ['Bearer jwt', 'Bearer jwt'])).rejects.toBeInstanceOf(UnauthenticatedError);
   });
 
   it("refuses what the authenticator refuses, and an API key on a person's route", async () => {

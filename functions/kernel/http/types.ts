@@ -55,6 +55,18 @@ export function header(event: Pick<APIGatewayProxyEvent, 'headers'>, name: strin
   return undefined;
 }
 
+/**
+ * The values a request carries for a header, whatever their casing: API Gateway keeps every one in
+ * `multiValueHeaders` (and only the last in `headers`).
+ */
+export function headerValues(event: Pick<APIGatewayProxyEvent, 'headers' | 'multiValueHeaders'>, name: string): string[] {
+  const wanted = name.toLowerCase();
+  const multi = Object.entries(event.multiValueHeaders ?? {}).filter(([k]) => k.toLowerCase() === wanted);
+  if (multi.length > 0) return multi.flatMap(([, values]) => values ?? []);
+  const single = header(event, name);
+  return single === undefined ? [] : [single];
+}
+
 /** The caller's address as API Gateway saw it. */
 export const sourceIpOf = (event: Pick<APIGatewayProxyEvent, 'requestContext'>): string => event.requestContext?.identity?.sourceIp ?? 'unknown';
 
