@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { Roles } from '../auth/permissions';
+import { Permissions, Roles } from '../auth/permissions';
 import { Ids } from '../ids';
 
 /**
@@ -15,6 +15,8 @@ const signingKeyIdSchema = Ids.signingKey.schema;
 const projectIdSchema = Ids.project.schema;
 const serviceIdSchema = Ids.service.schema;
 const role = z.enum(Roles);
+/** Routes are recorded by their id (the OpenAPI operationId). */
+const routeIdSchema = z.string().regex(/^[A-Za-z0-9]{1,64}$/);
 
 /** An environment variable is recorded by its level, owner, name and version: never its value. */
 const envVariableSchema = z.strictObject({
@@ -63,7 +65,9 @@ export const AuditActions = {
   // API keys (org:<id> scope); the target is the key. Reads with a key are recorded at most once a minute.
   'apikey.created': z.strictObject({ keyId: apiKeyIdSchema, name: z.string().max(100), role: role, projectCount: z.number().int().min(0).optional() }),
   'apikey.revoked': z.strictObject({ keyId: apiKeyIdSchema }),
-  'apikey.used': z.strictObject({ keyId: apiKeyIdSchema, route: z.string().regex(/^[A-Za-z0-9]{1,64}$/) }),
+  'apikey.used': z.strictObject({ keyId: apiKeyIdSchema, route: routeIdSchema }),
+  // A member (or key) refused for want of a permission: recorded with outcome `denied`, a bounded number an hour.
+  'access.denied': z.strictObject({ route: routeIdSchema, permission: z.enum(Permissions), role }),
   'invitation.created': z.strictObject({ invitationId: Ids.invitation.schema, role: role }),
   'invitation.revoked': z.strictObject({ invitationId: Ids.invitation.schema }),
   // Projects and services (org:<id> scope); the target is the project or service.

@@ -13,6 +13,17 @@ export interface OrgAccess {
 
 const NO_SUCH_ORG = 'No such organization.';
 
+/** A member (or a key of the organization) whose role lacks the permission: a 403 worth recording. */
+export class PermissionDeniedError extends ForbiddenError {
+  constructor(
+    readonly scope: OrgScope,
+    readonly role: Role,
+    readonly permission: Permission,
+  ) {
+    super(`Your role (${role}) does not allow ${permission}.`);
+  }
+}
+
 /**
  * The first link of the authorization chain: is the principal part of this organization, and does
  * its role hold the permission? An organization the principal is not part of does not exist for it
@@ -42,7 +53,7 @@ export async function requireOrg(table: Table, principal: Principal, orgId: stri
     // Demoting the creator lowers the key with them: a key never holds more than its creator now does.
     role = RoleRank[creator.role] < RoleRank[principal.role] ? creator.role : principal.role;
   }
-  if (!roleAllows(role, permission)) throw new ForbiddenError(`Your role (${role}) does not allow ${permission}.`);
+  if (!roleAllows(role, permission)) throw new PermissionDeniedError(scope, role, permission);
   return { scope, role };
 }
 

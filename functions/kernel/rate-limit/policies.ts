@@ -58,6 +58,12 @@ export const NamedBuckets = {
    * class counts anonymous callers by IP, so this keeps many IPs from flooding one inbox.
    */
   mailByEmail: { name: 'mail-email', limit: 3, periodSeconds: 15 * 60 },
+  /**
+   * Denied attempts recorded in an organization's audit chain, per principal and organization:
+   * beyond it a denial is still refused and logged, but no longer recorded, so that a member cannot
+   * flood the chain.
+   */
+  deniedAccessRecords: { name: 'denied-records', limit: 20, periodSeconds: 3600 },
 } as const satisfies Record<string, NamedBucket>;
 
 /** Checks a policy table; thrown at cold start by whoever builds a limiter from it. */
