@@ -29,14 +29,23 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
   await assertPortFree(port, 'PORT');
 
   if (persist) await mkdir(join(dataDir, 'dynamodb'), { recursive: true, mode: 0o700 });
+  // In memory, the accounts of an earlier run are gone: so are the tokens mailed to them.
+  else await rm(join(dataDir, 'outbox'), { recursive: true, force: true });
   const dynamo = await startDynamoDbLocal({ port: dynamoPort, ...(persist ? { dbPath: join(dataDir, 'dynamodb') } : {}) });
   const stopping: Array<() => Promise<void>> = [() => dynamo.stop()];
-  const shutdown = async (code: number) => {
-    for (const stop of stopping.reverse()) await stop().catch(() => undefined);
-    process.exit(code);
-  };
-  process.once('SIGINT', () => void shutdown(0));
-  process.once('SIGTERM', () => void shutdown(0));
+  let closing: Promise<void> | undefined;
+  const shutdown = (code: number) =>
+    (closing ??= (async () => {
+      for (const stop of [...stopping].reverse()) await stop().catch(() => undefined);
+      process.exit(code);
+    })());
+  // Every signal that ends a terminal session or a process manager's child ends all of it, Java
+  // included; and if whatever started us dies without a signal, we notice and stop too.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => void shutdown(0));
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) void shutdown(0);
+  }, 1_000).unref();
 
   try {
     await ensureTable(dynamo.endpoint, tableName);

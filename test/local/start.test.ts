@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { freePort, isPortFree } from '../support/ports';
 import { tmpdir } from 'node:os';
@@ -79,6 +79,37 @@ describe('npm start (local/start.ts)', () => {
     expect(await isPortFree(dynamoPort)).toBe(true);
     expect(await isPortFree(port)).toBe(true);
   });
+
+  it.each(['SIGTERM', 'SIGINT', 'SIGHUP'] as const)(
+    'stops all of it (gateway and Java) when npm itself gets %s, and starts in memory with an empty outbox',
+    { timeout: 90_000 },
+    async (signal) => {
+      const [port, dynamoPort] = [await freePort(), await freePort()];
+      const dataDir = await mkdtemp(join(tmpdir(), 'rampart-start-'));
+      await mkdir(join(dataDir, 'outbox'), { recursive: true });
+      await writeFile(join(dataDir, 'outbox', 'from-an-earlier-run.json'), '{}');
+      const npm = spawn('npm', ['start'], {
+        cwd: ROOT,
+        env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'ERROR', PORT: String(port), RAMPART_DYNAMODB_PORT: String(dynamoPort), RAMPART_DATA_DIR: dataDir },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      npm.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+      const exited = new Promise<void>((res) => npm.once('exit', () => res()));
+      running.push({ child: npm, stdout: () => out, stderr: () => '', exited: exited.then(() => 0) });
+      await waitFor(() => out.includes('Press Ctrl-C to stop.') || npm.exitCode !== null, 'start-up');
+      expect(existsSync(join(dataDir, 'outbox', 'from-an-earlier-run.json'))).toBe(false);
+
+      npm.kill(signal);
+      await exited;
+      // Whatever npm did with the signal, nothing it started may go on holding a port.
+      const deadline = Date.now() + 15_000;
+      while (!((await isPortFree(port)) && (await isPortFree(dynamoPort)))) {
+        if (Date.now() > deadline) throw new Error(`ports still held after npm got ${signal}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    },
+  );
 
   it('exits non-zero with one clear line when the gateway port is taken', async () => {
     const port = await freePort();
