@@ -125,7 +125,7 @@ export const MeView = z.object({
   emailVerified: z.boolean(),
   mfaEnabled: z.boolean(),
   createdAt: z.string(),
-});
+}).meta({ id: 'Account' });
 export const meView = (user: UserRecord, pii: UserPii): z.output<typeof MeView> => ({
   userId: user.userId,
   email: pii.email,

@@ -1,7 +1,14 @@
 import { z } from 'zod';
-import { defineRoute } from '../kernel/http/route';
+import { defineRoute, signedIn } from '../kernel/http/route';
 import { NoContent } from '../kernel/http/schemas';
 import { TotpCode, TotpOrRecoveryCode } from './mfa';
+
+/** Shown once: the secret, and the same as an otpauth:// URI for authenticator apps. */
+const TotpEnrolment = z.object({ secret: z.string(), otpauthUri: z.string() });
+const FirstCode = z.object({ code: TotpCode });
+/** Shown once: ten single-use codes. */
+const RecoveryCodes = z.object({ recoveryCodes: z.array(z.string()) });
+const CurrentCode = z.object({ code: TotpOrRecoveryCode });
 
 export const startTotp = defineRoute({
   id: 'startTotpEnrolment',
@@ -9,12 +16,15 @@ export const startTotp = defineRoute({
   path: '/v1/auth/mfa/totp',
   domain: 'identity',
   summary: 'Starts TOTP enrolment',
-  description:
-    'Returns a new TOTP secret and its otpauth:// URI, once; a new enrolment replaces an unfinished one. Refused (409) while two-factor is already on.',
-  auth: { kind: 'authenticated' },
+  description: 'Returns a new TOTP secret and its otpauth:// URI, once; a new enrolment replaces an unfinished one. Refused (409) while two-factor is already on.',
+  auth: signedIn,
   rateLimit: 'sensitive',
-  success: { status: 201, description: 'Enrolment started', schema: z.object({ secret: z.string(), otpauthUri: z.string() }) },
-  errors: [409, 429],
+  success: {
+    status: 201,
+    description: 'Enrolment started',
+    schema: TotpEnrolment,
+  },
+  errors: [409],
 });
 
 export const activateTotp = defineRoute({
@@ -23,13 +33,18 @@ export const activateTotp = defineRoute({
   path: '/v1/auth/mfa/totp/activate',
   domain: 'identity',
   summary: 'Turns two-factor on with a first code',
-  description:
-    'Turns two-factor on once a first code from the enrolled secret is given, and returns 10 single-use recovery codes, once. A wrong code is a 401; without an enrolment started, a 409.',
-  auth: { kind: 'authenticated' },
+  description: 'Turns two-factor on once a first code from the enrolled secret is given, and returns 10 single-use recovery codes, once. A wrong code is a 401; without an enrolment started, a 409.',
+  auth: signedIn,
   rateLimit: 'sensitive',
-  request: { body: z.object({ code: TotpCode }) },
-  success: { status: 200, description: 'Two-factor is on', schema: z.object({ recoveryCodes: z.array(z.string()) }) },
-  errors: [400, 401, 409, 429],
+  request: {
+    body: FirstCode,
+  },
+  success: {
+    status: 200,
+    description: 'Two-factor is on',
+    schema: RecoveryCodes,
+  },
+  errors: [409],
 });
 
 export const disableTotp = defineRoute({
@@ -39,11 +54,17 @@ export const disableTotp = defineRoute({
   domain: 'identity',
   summary: 'Turns two-factor off',
   description: 'Turns two-factor off after a current TOTP or recovery code is given (401 otherwise); a 409 when two-factor is not on.',
-  auth: { kind: 'authenticated' },
+  auth: signedIn,
   rateLimit: 'sensitive',
-  request: { body: z.object({ code: TotpOrRecoveryCode }) },
-  success: { status: 204, description: 'Two-factor is off', schema: NoContent },
-  errors: [400, 401, 409, 429],
+  request: {
+    body: CurrentCode,
+  },
+  success: {
+    status: 204,
+    description: 'Two-factor is off',
+    schema: NoContent,
+  },
+  errors: [409],
 });
 
 export const mfaRoutes = [startTotp, activateTotp, disableTotp] as const;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineRoute } from '../kernel/http/route';
+import { anyone, defineRoute, signedIn } from '../kernel/http/route';
 import { NoContent } from '../kernel/http/schemas';
 import { Ids } from '../kernel/ids';
 import { Password } from './account';
@@ -8,19 +8,32 @@ import { TotpOrRecoveryCode } from './mfa';
 import { SecretToken } from './one-time-tokens';
 import { LoginResult, RefreshToken, SessionView, Tokens } from './sessions';
 
+const Credentials = z.object({ email: EmailAddress, password: Password });
+const SecondFactor = z.object({ mfaToken: SecretToken, code: TotpOrRecoveryCode });
+const RefreshRequest = z.object({ refreshToken: RefreshToken });
+const SessionList = z.object({ sessions: z.array(SessionView) });
+const SessionParams = z.object({ sessionId: Ids.session.schema });
+/** An Ed25519 public key (RFC 8037) as a JWK. */
+const PublicJwk = z.object({ kty: z.string(), crv: z.string(), x: z.string(), kid: z.string(), alg: z.string(), use: z.string() });
+const JwkSet = z.object({ keys: z.array(PublicJwk) });
+
 export const login = defineRoute({
   id: 'login',
   method: 'POST',
   path: '/v1/auth/login',
   domain: 'identity',
   summary: 'Logs in with email and password',
-  description:
-    'Answers with tokens, or with an MFA challenge when two-factor is on. A wrong address or password is a 401 (the same for both); an unverified address is a 403.',
-  auth: { kind: 'public' },
+  description: 'Answers with tokens, or with an MFA challenge when two-factor is on. A wrong address or password is a 401 (the same for both); an unverified address is a 403.',
+  auth: anyone,
   rateLimit: 'auth',
-  request: { body: z.object({ email: EmailAddress, password: Password }) },
-  success: { status: 200, description: 'Tokens, or an MFA challenge', schema: LoginResult },
-  errors: [400, 401, 403, 429],
+  request: {
+    body: Credentials,
+  },
+  success: {
+    status: 200,
+    description: 'Tokens, or an MFA challenge',
+    schema: LoginResult,
+  },
 });
 
 export const loginMfa = defineRoute({
@@ -29,13 +42,17 @@ export const loginMfa = defineRoute({
   path: '/v1/auth/login/mfa',
   domain: 'identity',
   summary: 'Completes a login with a second factor',
-  description:
-    'Completes a login with the MFA token of the challenge and a TOTP or recovery code. The MFA token is single use: a wrong code ends the attempt (401) and the password must be given again.',
-  auth: { kind: 'public' },
+  description: 'Completes a login with the MFA token of the challenge and a TOTP or recovery code. The MFA token is single use: a wrong code ends the attempt (401) and the password must be given again.',
+  auth: anyone,
   rateLimit: 'auth',
-  request: { body: z.object({ mfaToken: SecretToken, code: TotpOrRecoveryCode }) },
-  success: { status: 200, description: 'Tokens', schema: Tokens },
-  errors: [400, 401, 429],
+  request: {
+    body: SecondFactor,
+  },
+  success: {
+    status: 200,
+    description: 'Tokens',
+    schema: Tokens,
+  },
 });
 
 export const refresh = defineRoute({
@@ -44,13 +61,17 @@ export const refresh = defineRoute({
   path: '/v1/auth/refresh',
   domain: 'identity',
   summary: 'Exchanges a refresh token for new tokens',
-  description:
-    'Exchanges a refresh token for a new access token and a new refresh token: the refresh token rotates. Presenting one that was already used revokes the session (401).',
-  auth: { kind: 'public' },
+  description: 'Exchanges a refresh token for a new access token and a new refresh token: the refresh token rotates. Presenting one that was already used revokes the session (401).',
+  auth: anyone,
   rateLimit: 'auth',
-  request: { body: z.object({ refreshToken: RefreshToken }) },
-  success: { status: 200, description: 'New tokens', schema: Tokens },
-  errors: [400, 401, 429],
+  request: {
+    body: RefreshRequest,
+  },
+  success: {
+    status: 200,
+    description: 'New tokens',
+    schema: Tokens,
+  },
 });
 
 export const logout = defineRoute({
@@ -60,9 +81,13 @@ export const logout = defineRoute({
   domain: 'identity',
   summary: 'Revokes the current session',
   description: 'Revokes the session of the access token that calls it; its refresh token no longer works.',
-  auth: { kind: 'authenticated' },
+  auth: signedIn,
   rateLimit: 'general',
-  success: { status: 204, description: 'Session revoked', schema: NoContent },
+  success: {
+    status: 204,
+    description: 'Session revoked',
+    schema: NoContent,
+  },
 });
 
 export const listSessions = defineRoute({
@@ -72,9 +97,13 @@ export const listSessions = defineRoute({
   domain: 'identity',
   summary: 'Lists my sessions',
   description: "Lists the signed-in user's active sessions, newest first, with the client each was used from.",
-  auth: { kind: 'authenticated' },
+  auth: signedIn,
   rateLimit: 'general',
-  success: { status: 200, description: 'Sessions, newest first', schema: z.object({ sessions: z.array(SessionView) }) },
+  success: {
+    status: 200,
+    description: 'Sessions, newest first',
+    schema: SessionList,
+  },
 });
 
 export const revokeSession = defineRoute({
@@ -84,11 +113,16 @@ export const revokeSession = defineRoute({
   domain: 'identity',
   summary: 'Revokes one of my sessions',
   description: "Revokes one of the signed-in user's active sessions; a session of someone else, or one already ended, is a 404.",
-  auth: { kind: 'authenticated' },
+  auth: signedIn,
   rateLimit: 'general',
-  request: { params: z.object({ sessionId: Ids.session.schema }) },
-  success: { status: 204, description: 'Session revoked', schema: NoContent },
-  errors: [404],
+  request: {
+    params: SessionParams,
+  },
+  success: {
+    status: 204,
+    description: 'Session revoked',
+    schema: NoContent,
+  },
 });
 
 export const jwks = defineRoute({
@@ -98,12 +132,12 @@ export const jwks = defineRoute({
   domain: 'identity',
   summary: 'The public keys that verify access tokens (JWKS)',
   description: 'Answers the JSON Web Key Set of the keys that sign access tokens, for anyone to verify them.',
-  auth: { kind: 'public' },
+  auth: anyone,
   rateLimit: 'general',
   success: {
     status: 200,
     description: 'JSON Web Key Set',
-    schema: z.object({ keys: z.array(z.object({ kty: z.string(), crv: z.string(), x: z.string(), kid: z.string(), alg: z.string(), use: z.string() })) }),
+    schema: JwkSet,
   },
 });
 

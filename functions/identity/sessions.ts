@@ -40,8 +40,10 @@ export const Tokens = z.object({
   accessToken: z.string(),
   refreshToken: z.string(),
   expiresIn: z.number().int(),
-});
-export const LoginResult = z.union([Tokens, z.object({ mfaRequired: z.literal(true), mfaToken: z.string() })]);
+}).meta({ id: 'Tokens' });
+/** What a login answers when two-factor is on: the token to complete it with (`POST /v1/auth/login/mfa`). */
+const MfaChallenge = z.object({ mfaRequired: z.literal(true), mfaToken: z.string() }).meta({ id: 'MfaChallenge' });
+export const LoginResult = z.union([Tokens, MfaChallenge]).meta({ id: 'LoginResult' });
 
 /** The token pair handed out for a session: a new access token and the session's refresh token. */
 export const tokenPair = (access: { token: string; expiresIn: number }, refreshToken: string): z.output<typeof Tokens> => ({
@@ -202,7 +204,7 @@ export const SessionView = z.object({
   createdAt: z.string(),
   lastUsedAt: z.string(),
   current: z.boolean(),
-});
+}).meta({ id: 'Session' });
 
 /** What a session shows its owner; `key` (the owner's data key) opens the client details. */
 export const sessionView = (s: SessionRecord, currentSessionId: string, key: UserKey): z.output<typeof SessionView> => ({

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { generateApiKey } from '../kernel/auth/api-key-credentials';
-import { ApiKeyLookups, ApiKeys, type ApiKeyLookupRecord, type ApiKeyRecord } from '../kernel/auth/api-key-records';
+import { ApiKeyLookups, ApiKeyRecord, ApiKeys, type ApiKeyLookupRecord } from '../kernel/auth/api-key-records';
 import type { OrgScope } from '../kernel/auth/org-scope';
-import { Roles, type Role } from '../kernel/auth/permissions';
+import type { Role } from '../kernel/auth/permissions';
 import { NotFoundError } from '../kernel/errors';
 import { Conditions } from '../kernel/storage/conditions';
 import type { Table, TransactWrite } from '../kernel/storage/table';
@@ -16,16 +16,8 @@ const REVOKED_LOOKUP_RETENTION_SECONDS = 30 * 24 * 3600;
 /** Rounded down to the minute: the listing says roughly when, not a per-request trace. */
 const toMinute = (iso: string): string => `${iso.slice(0, 16)}:00.000Z`;
 
-export const ApiKeyView = z.object({
-  keyId: z.string(),
-  name: z.string(),
-  role: z.enum(Roles),
-  projectIds: z.array(z.string()).optional(),
-  createdBy: z.string(),
-  createdAt: z.string(),
-  expiresAt: z.string().optional(),
-  lastUsedAt: z.string().optional(),
-});
+/** What the organization sees of a key: its listing record, with times as ISO strings. */
+export const ApiKeyView = ApiKeyRecord.omit({ orgId: true, expiresAt: true }).extend({ expiresAt: z.string().optional() }).meta({ id: 'ApiKey' });
 
 export const apiKeyView = (k: ApiKeyRecord): z.output<typeof ApiKeyView> => ({
   keyId: k.keyId,

@@ -50,7 +50,7 @@ const InvitationTokens = defineEntity({
   key: Keys.invitationToken,
 });
 
-export const InvitationView = z.object({ invitationId: z.string(), email: z.string(), role: z.enum(Roles), invitedBy: z.string(), createdAt: z.string(), expiresAt: z.string() });
+export const InvitationView = z.object({ invitationId: z.string(), email: z.string(), role: z.enum(Roles), invitedBy: z.string(), createdAt: z.string(), expiresAt: z.string() }).meta({ id: 'Invitation' });
 /** What the organization sees of a pending invitation; `email` is the address opened (or just given). */
 export const invitationView = (i: InvitationRecord, email: string): z.output<typeof InvitationView> => ({
   invitationId: i.invitationId,

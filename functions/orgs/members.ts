@@ -6,7 +6,7 @@ import type { Table } from '../kernel/storage/table';
 import { otherOwners, type MembershipRecord } from '../kernel/tenancy/memberships';
 
 /** A member as the organization sees them. */
-export const MemberView = z.object({ userId: z.string(), role: z.enum(Roles), joinedAt: z.string() });
+export const MemberView = z.object({ userId: z.string(), role: z.enum(Roles), joinedAt: z.string() }).meta({ id: 'Member' });
 export const memberView = (m: MembershipRecord): z.output<typeof MemberView> => ({ userId: m.userId, role: m.role, joinedAt: m.joinedAt });
 
 /** Owner and admin are granted, changed and removed by owners only: an admin is not an owner. */

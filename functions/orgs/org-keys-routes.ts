@@ -1,7 +1,10 @@
 import { z } from 'zod';
-import { defineRoute } from '../kernel/http/route';
-import { Ids } from '../kernel/ids';
+import { can, defineRoute } from '../kernel/http/route';
+import { OrgParams } from '../kernel/http/schemas';
 import { KeyRotationView, OrgKeysView } from './org-keys';
+
+/** The rotation, and whether this call resumed a stalled one rather than starting it. */
+const StartedRotation = KeyRotationView.extend({ resumed: z.boolean() });
 
 export const getOrgKeys = defineRoute({
   id: 'getOrgKeys',
@@ -10,11 +13,16 @@ export const getOrgKeys = defineRoute({
   domain: 'orgs',
   summary: "Gets the organization key's versions and rotation progress",
   description: "The versions of the organization's key (never key material, not even wrapped) and the progress of its latest rotation. Owners and admins may.",
-  auth: { kind: 'permission', permission: 'keys:read' },
+  auth: can('keys:read'),
   rateLimit: 'general',
-  request: { params: z.object({ orgId: Ids.org.schema }) },
-  success: { status: 200, description: 'Key versions and rotation progress', schema: OrgKeysView },
-  errors: [403, 404],
+  request: {
+    params: OrgParams,
+  },
+  success: {
+    status: 200,
+    description: 'Key versions and rotation progress',
+    schema: OrgKeysView,
+  },
 });
 
 export const rotateOrgKey = defineRoute({
@@ -23,13 +31,18 @@ export const rotateOrgKey = defineRoute({
   path: '/v1/orgs/{orgId}/keys/rotate',
   domain: 'orgs',
   summary: 'Rotates the organization key',
-  description:
-    'New values are sealed under a new key version at once; existing ones are re-sealed in the background (follow it with GET …/keys). Refused (409) while a re-seal runs; once it has stalled (15 minutes without progress) this resumes it.',
-  auth: { kind: 'permission', permission: 'keys:rotate' },
+  description: 'New values are sealed under a new key version at once; existing ones are re-sealed in the background (follow it with GET …/keys). Refused (409) while a re-seal runs; once it has stalled (15 minutes without progress) this resumes it.',
+  auth: can('keys:rotate'),
   rateLimit: 'action',
-  request: { params: z.object({ orgId: Ids.org.schema }) },
-  success: { status: 202, description: 'The rotation, started or resumed', schema: KeyRotationView.extend({ resumed: z.boolean() }) },
-  errors: [403, 404, 409],
+  request: {
+    params: OrgParams,
+  },
+  success: {
+    status: 202,
+    description: 'The rotation, started or resumed',
+    schema: StartedRotation,
+  },
+  errors: [409],
 });
 
 export const orgKeyRoutes = [getOrgKeys, rotateOrgKey] as const;

@@ -4,7 +4,7 @@ import { ConflictError } from '../kernel/errors';
 import type { KeyProvider } from '../kernel/keys/key-provider';
 import { createOrgKey } from '../kernel/keys/org-keys';
 import type { TransactWrite } from '../kernel/storage/table';
-import { keyRotationWrite, RESEAL_STALL_MS, type KeyRotationRecord } from '../kernel/tenancy/org-key-rotation';
+import { KeyRotationRecord, keyRotationWrite, RESEAL_STALL_MS } from '../kernel/tenancy/org-key-rotation';
 import { currentOrgKey, updateOrgWrite, type OrgRecord } from '../kernel/tenancy/org-record';
 
 /** A key version as the API shows it: its number and dates, never key material (not even wrapped). */
@@ -13,25 +13,16 @@ const KeyVersionView = z.object({
   createdAt: z.string().optional(),
   /** `sealing`: new values are sealed under it; `retiring`: it still opens values a re-seal has not reached. */
   state: z.enum(['sealing', 'retiring']),
-});
+}).meta({ id: 'KeyVersion' });
 
-export const KeyRotationView = z.object({
-  keyVersion: z.number(),
-  previousVersion: z.number(),
-  status: z.enum(['resealing', 'complete']),
-  startedAt: z.string(),
-  startedBy: z.string(),
-  updatedAt: z.string(),
-  completedAt: z.string().optional(),
-  resealed: z.number(),
-  pass: z.number(),
-});
+/** A rotation as the API shows it: its record, less the re-seal's working state. */
+export const KeyRotationView = KeyRotationRecord.omit({ foundThisPass: true, cursor: true, version: true }).meta({ id: 'KeyRotation' });
 
 export const OrgKeysView = z.object({
   sealingKeyVersion: z.number(),
   versions: z.array(KeyVersionView),
   rotation: KeyRotationView.optional(),
-});
+}).meta({ id: 'OrgKeys' });
 
 export const rotationView = (r: KeyRotationRecord): z.output<typeof KeyRotationView> => ({
   keyVersion: r.keyVersion,

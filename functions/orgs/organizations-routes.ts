@@ -1,12 +1,11 @@
 import { z } from 'zod';
-import { Roles } from '../kernel/auth/permissions';
-import { defineRoute } from '../kernel/http/route';
-import { NoContent } from '../kernel/http/schemas';
-import { Ids } from '../kernel/ids';
-import { OrgView } from './organizations';
+import { can, defineRoute, signedIn } from '../kernel/http/route';
+import { NoContent, OrgParams } from '../kernel/http/schemas';
+import { OrgMembershipView, OrgView } from './organizations';
 
-const OrgName = z.string().trim().min(1).max(100);
-const Role = z.enum(Roles);
+const MyOrgs = z.object({ orgs: z.array(OrgMembershipView) });
+/** What creating and renaming an organization take: its name. */
+const OrganizationName = z.object({ name: z.string().trim().min(1).max(100) }).meta({ id: 'OrganizationName' });
 
 export const createOrg = defineRoute({
   id: 'createOrg',
@@ -15,11 +14,16 @@ export const createOrg = defineRoute({
   domain: 'orgs',
   summary: 'Creates an organization',
   description: 'Creates an organization with its own key; its creator becomes its owner. API keys cannot create organizations.',
-  auth: { kind: 'authenticated' },
+  auth: signedIn,
   rateLimit: 'general',
-  request: { body: z.object({ name: OrgName }) },
-  success: { status: 201, description: 'The organization', schema: OrgView.extend({ role: Role }) },
-  errors: [400],
+  request: {
+    body: OrganizationName,
+  },
+  success: {
+    status: 201,
+    description: 'The organization',
+    schema: OrgMembershipView,
+  },
 });
 
 export const listOrgs = defineRoute({
@@ -29,9 +33,13 @@ export const listOrgs = defineRoute({
   domain: 'orgs',
   summary: 'Lists the organizations I belong to',
   description: 'The organizations the signed-in person is a member of, oldest first, with their role in each.',
-  auth: { kind: 'authenticated' },
+  auth: signedIn,
   rateLimit: 'general',
-  success: { status: 200, description: 'Organizations', schema: z.object({ orgs: z.array(OrgView.extend({ role: Role })) }) },
+  success: {
+    status: 200,
+    description: 'Organizations',
+    schema: MyOrgs,
+  },
 });
 
 export const getOrg = defineRoute({
@@ -41,11 +49,16 @@ export const getOrg = defineRoute({
   domain: 'orgs',
   summary: 'Gets an organization',
   description: "An organization and the caller's role in it; any member may read it.",
-  auth: { kind: 'permission', permission: 'org:read' },
+  auth: can('org:read'),
   rateLimit: 'general',
-  request: { params: z.object({ orgId: Ids.org.schema }) },
-  success: { status: 200, description: 'The organization', schema: OrgView.extend({ role: Role }) },
-  errors: [403, 404],
+  request: {
+    params: OrgParams,
+  },
+  success: {
+    status: 200,
+    description: 'The organization',
+    schema: OrgMembershipView,
+  },
 });
 
 export const updateOrg = defineRoute({
@@ -55,11 +68,18 @@ export const updateOrg = defineRoute({
   domain: 'orgs',
   summary: 'Renames an organization',
   description: 'Renames an organization; owners and admins may. A concurrent change of the organization is refused (412).',
-  auth: { kind: 'permission', permission: 'org:update' },
+  auth: can('org:update'),
   rateLimit: 'general',
-  request: { params: z.object({ orgId: Ids.org.schema }), body: z.object({ name: OrgName }) },
-  success: { status: 200, description: 'The organization', schema: OrgView },
-  errors: [400, 403, 404, 412],
+  request: {
+    params: OrgParams,
+    body: OrganizationName,
+  },
+  success: {
+    status: 200,
+    description: 'The organization',
+    schema: OrgView,
+  },
+  errors: [412],
 });
 
 export const deleteOrg = defineRoute({
@@ -69,11 +89,17 @@ export const deleteOrg = defineRoute({
   domain: 'orgs',
   summary: 'Deletes an organization',
   description: 'Deletes an organization with its members, invitations and API keys; owners only. Refused (409) while it still has projects.',
-  auth: { kind: 'permission', permission: 'org:delete' },
+  auth: can('org:delete'),
   rateLimit: 'action',
-  request: { params: z.object({ orgId: Ids.org.schema }) },
-  success: { status: 204, description: 'Deleted', schema: NoContent },
-  errors: [403, 404, 409],
+  request: {
+    params: OrgParams,
+  },
+  success: {
+    status: 204,
+    description: 'Deleted',
+    schema: NoContent,
+  },
+  errors: [409],
 });
 
 export const organizationRoutes = [createOrg, listOrgs, getOrg, updateOrg, deleteOrg] as const;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { mintOrgScope, type OrgScope } from '../kernel/auth/org-scope';
-import type { Role } from '../kernel/auth/permissions';
+import { Roles, type Role } from '../kernel/auth/permissions';
 import type { Principal } from '../kernel/auth/principal';
 import { ForbiddenError, NotFoundError } from '../kernel/errors';
 import { Ids } from '../kernel/ids';
@@ -13,7 +13,9 @@ import { Writes } from '../kernel/storage/writes';
 import { membershipsOfUser, membershipWrite } from '../kernel/tenancy/memberships';
 import { getOrg, Orgs, type OrgRecord } from '../kernel/tenancy/org-record';
 
-export const OrgView = z.object({ orgId: z.string(), name: z.string(), createdAt: z.string(), updatedAt: z.string() });
+export const OrgView = z.object({ orgId: z.string(), name: z.string(), createdAt: z.string(), updatedAt: z.string() }).meta({ id: 'Organization' });
+/** An organization as one of its members sees it: with their role in it. */
+export const OrgMembershipView = OrgView.extend({ role: z.enum(Roles) }).meta({ id: 'OrganizationMembership' });
 export const orgView = (o: OrgRecord): z.output<typeof OrgView> => ({ orgId: o.orgId, name: o.name, createdAt: o.createdAt, updatedAt: o.updatedAt });
 
 /** The organization's projects as this domain sees them: only whether there are any (the projects domain owns them). */

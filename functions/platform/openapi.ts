@@ -109,11 +109,12 @@ function parameters(route: Route): JsonSchema[] {
 function operation(route: Route, names: { request?: string | undefined; response?: string | undefined }): JsonSchema {
   const ref = (name: string) => ({ $ref: `${COMPONENTS}${name}` });
   const errorResponse = (status: number) => ({ description: ERROR_DESCRIPTIONS[status] ?? 'Error', content: { 'application/json': { schema: ref('Error') } } });
-  const errorStatuses = new Set<number>([...(route.errors ?? []), 500]);
+  const errorStatuses = new Set<number>([...(route.errors ?? []), 429, 500]);
   if (route.request?.body) [400, 413, 415].forEach((s) => errorStatuses.add(s));
   if (route.request?.params || route.request?.query) errorStatuses.add(400);
   if (route.auth.kind !== 'public') [401, 403].forEach((s) => errorStatuses.add(s));
-  errorStatuses.add(429);
+  // An id in the path may name nothing the caller can see; an organization not theirs is a 404 too.
+  if (pathParameterNames(route.path).length > 0 || route.auth.kind === 'permission') errorStatuses.add(404);
   const success =
     route.success.status === 204 || !names.response
       ? { description: route.success.description }
@@ -165,8 +166,18 @@ export function buildOpenApiDocument(routes: readonly Route[], version: string, 
   const responses = bodiesOf(routes, 'output');
   const output = componentsFor('output', new Map([...responses, [ErrorBody, 'Error']]), (id) => `${COMPONENTS}${id}`);
   let input = componentsFor('input', requests, (id) => `${COMPONENTS}${id}`);
-  // A named schema that reads differently as a request (defaults, transforms) gets an input name of its own.
-  const differs = new Set(Object.keys(input).filter((id) => id in output && JSON.stringify(input[id]) !== JSON.stringify(output[id])));
+  // A named schema that reads differently as a request (defaults, transforms, or a part that does)
+  // gets an input name of its own.
+  const shared = Object.keys(input).filter((id) => id in output);
+  const differs = new Set(shared.filter((id) => JSON.stringify(input[id]) !== JSON.stringify(output[id])));
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const id of shared) {
+      if (differs.has(id) || ![...differs].some((other) => JSON.stringify(input[id]).includes(`"${COMPONENTS}${other}"`))) continue;
+      differs.add(id);
+      grew = true;
+    }
+  }
   const inputName = (id: string) => (differs.has(id) ? `${id}Input` : id);
   if (differs.size > 0) {
     input = Object.fromEntries(

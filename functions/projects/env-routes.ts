@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineRoute } from '../kernel/http/route';
+import { can, defineRoute } from '../kernel/http/route';
 import { NoContent } from '../kernel/http/schemas';
 import { EnvName, EnvValue, EnvVarView, MAX_ENV_IMPORT, MAX_ENV_VARS, RESERVED_ENV_PREFIXES } from './env';
 import { ProjectParams } from './projects-routes';
@@ -15,104 +15,179 @@ import { ServiceParams } from './services-routes';
 const projectEnv = '/v1/orgs/{orgId}/projects/{projectId}/env' as const;
 const serviceEnv = '/v1/orgs/{orgId}/projects/{projectId}/services/{serviceId}/env' as const;
 
-const SetBody = z.object({ value: EnvValue });
-// The file is checked line by line by the implementation (parseDotenv); 64 KiB bounds it already.
-const ImportBody = z.object({ dotenv: z.string('Give the contents of a .env file.') });
-const EnvList = z.object({ variables: z.array(EnvVarView) });
-const Imported = z.object({ variables: z.array(EnvVarView) });
+const ProjectVariableParams = ProjectParams.extend({ name: EnvName });
+const ServiceVariableParams = ServiceParams.extend({ name: EnvName });
+const EnvValueBody = z.object({ value: EnvValue }).meta({ id: 'EnvValue' });
+/** The file is checked line by line by the implementation (parseDotenv); 64 KiB bounds it already. */
+const DotenvFile = z.object({ dotenv: z.string('Give the contents of a .env file.') }).meta({ id: 'DotenvFile' });
+/** The variables of a level, or those an import set. */
+const EnvVariableList = z.object({ variables: z.array(EnvVarView) }).meta({ id: 'EnvVariableList' });
 
-const setDescription = (noun: string) =>
-  `Seals the value to the organization's key and stores it as the variable's next version, for a caller holding env:write. The value is write-only: no route shows it again; the answer holds the name and new version. Names with a reserved prefix (${RESERVED_ENV_PREFIXES.join(', ')}) and a change that would take the ${noun} past ${MAX_ENV_VARS} variables are refused (400).`;
+const setDescription = (noun: string, note = '') =>
+  `Seals the value to the organization's key and stores it as the variable's next version, for a caller holding env:write. The value is write-only: no route shows it again; the answer holds the name and new version. Names with a reserved prefix (${RESERVED_ENV_PREFIXES.join(', ')}) and a change that would take the ${noun} past ${MAX_ENV_VARS} variables are refused (400).${note}`;
+const deleteDescription = (noun: string) =>
+  `Deletes one variable of the ${noun} for a caller holding env:write; an unknown name is a 404, and a variable changed meanwhile a 409.`;
 const importDescription = (noun: string) =>
   `Applies a .env file ({"dotenv": "…"}) to the ${noun}'s variables, all or nothing, for a caller holding env:write. At most ${MAX_ENV_IMPORT} variables an import; a file with an invalid line is a 400 naming the line, and one over the 64 KiB body limit a 413.`;
 
+type LevelParams = z.ZodObject<typeof ProjectParams.shape>;
+type VariableParams = z.ZodObject<typeof ProjectVariableParams.shape>;
+
+/** What the reference says of one route. */
+interface RouteText {
+  readonly id: string;
+  readonly summary: string;
+  readonly description: string;
+}
+
 /** Where variables live: a project (shared by its services) or one of its services. */
-interface EnvLevel<P extends z.ZodObject<typeof ProjectParams.shape>> {
-  /** `Project` or `Service`: route ids are `setProjectEnv`, `listServiceEnv`, … */
-  readonly id: 'Project' | 'Service';
+interface EnvLevel<P extends LevelParams, V extends VariableParams> {
   readonly path: typeof projectEnv | typeof serviceEnv;
   readonly params: P;
-  readonly setNote: string;
-  readonly listSummary: string;
-  readonly listDescription: string;
+  /** The level's path parameters and the variable's `{name}`. */
+  readonly variableParams: V;
+  readonly set: RouteText;
+  readonly delete: RouteText;
+  readonly list: RouteText;
+  readonly import: RouteText;
 }
 
 /** The four routes of one level, declared once for both. */
-function envRoutesFor<P extends z.ZodObject<typeof ProjectParams.shape>>(level: EnvLevel<P>) {
-  const named = level.params.extend({ name: EnvName });
-  const noun = level.id === 'Project' ? 'project' : 'service';
+function envRoutesFor<P extends LevelParams, V extends VariableParams>(level: EnvLevel<P, V>) {
+  const { params: levelParams, variableParams, set, delete: remove, list, import: dotenv } = level;
+  const variablePath = `${level.path}/{name}` as const;
+  const importPath = `${level.path}/import` as const;
   return {
     set: defineRoute({
-      id: `set${level.id}Env`,
+      id: set.id,
       method: 'PUT',
-      path: `${level.path}/{name}`,
+      path: variablePath,
       domain: 'projects',
-      summary: `Sets a ${noun}-level environment variable`,
-      description: `${setDescription(noun)}${level.setNote}`,
-      auth: { kind: 'permission', permission: 'env:write' },
+      summary: set.summary,
+      description: set.description,
+      auth: can('env:write'),
       rateLimit: 'general',
-      request: { params: named, body: SetBody },
-      success: { status: 200, description: 'The variable, without its value', schema: EnvVarView },
-      errors: [400, 403, 404, 409, 413],
+      request: {
+        params: variableParams,
+        body: EnvValueBody,
+      },
+      success: {
+        status: 200,
+        description: 'The variable, without its value',
+        schema: EnvVarView,
+      },
+      errors: [409],
     }),
     delete: defineRoute({
-      id: `delete${level.id}Env`,
+      id: remove.id,
       method: 'DELETE',
-      path: `${level.path}/{name}`,
+      path: variablePath,
       domain: 'projects',
-      summary: `Deletes a ${noun}-level environment variable`,
-      description: `Deletes one variable of the ${noun} for a caller holding env:write; an unknown name is a 404, and a variable changed meanwhile a 409.`,
-      auth: { kind: 'permission', permission: 'env:write' },
+      summary: remove.summary,
+      description: remove.description,
+      auth: can('env:write'),
       rateLimit: 'general',
-      request: { params: named },
-      success: { status: 204, description: 'Deleted', schema: NoContent },
-      errors: [400, 403, 404, 409],
+      request: {
+        params: variableParams,
+      },
+      success: {
+        status: 204,
+        description: 'Deleted',
+        schema: NoContent,
+      },
+      errors: [409],
     }),
     list: defineRoute({
-      id: `list${level.id}Env`,
+      id: list.id,
       method: 'GET',
       path: level.path,
       domain: 'projects',
-      summary: level.listSummary,
-      description: level.listDescription,
-      auth: { kind: 'permission', permission: 'env:read' },
+      summary: list.summary,
+      description: list.description,
+      auth: can('env:read'),
       rateLimit: 'general',
-      request: { params: level.params },
-      success: { status: 200, description: 'Variables', schema: EnvList },
-      errors: [403, 404],
+      request: {
+        params: levelParams,
+      },
+      success: {
+        status: 200,
+        description: 'Variables',
+        schema: EnvVariableList,
+      },
     }),
     import: defineRoute({
-      id: `import${level.id}Env`,
+      id: dotenv.id,
       method: 'POST',
-      path: `${level.path}/import`,
+      path: importPath,
       domain: 'projects',
-      summary: `Applies a .env file to the ${noun}'s variables`,
-      description: importDescription(noun),
-      auth: { kind: 'permission', permission: 'env:write' },
+      summary: dotenv.summary,
+      description: dotenv.description,
+      auth: can('env:write'),
       rateLimit: 'general',
-      request: { params: level.params, body: ImportBody },
-      success: { status: 200, description: 'The variables set, without their values', schema: Imported },
-      errors: [400, 403, 404, 409, 413],
+      request: {
+        params: levelParams,
+        body: DotenvFile,
+      },
+      success: {
+        status: 200,
+        description: 'The variables set, without their values',
+        schema: EnvVariableList,
+      },
+      errors: [409],
     }),
   };
 }
 
 export const projectEnvRoutes = envRoutesFor({
-  id: 'Project',
   path: projectEnv,
   params: ProjectParams,
-  setNote: '',
-  listSummary: "Lists a project's environment variables",
-  listDescription: "Lists a project's environment variables by name, to a caller holding env:read: names and versions only, never a value.",
+  variableParams: ProjectVariableParams,
+  set: {
+    id: 'setProjectEnv',
+    summary: 'Sets a project-level environment variable',
+    description: setDescription('project'),
+  },
+  delete: {
+    id: 'deleteProjectEnv',
+    summary: 'Deletes a project-level environment variable',
+    description: deleteDescription('project'),
+  },
+  list: {
+    id: 'listProjectEnv',
+    summary: "Lists a project's environment variables",
+    description: "Lists a project's environment variables by name, to a caller holding env:read: names and versions only, never a value.",
+  },
+  import: {
+    id: 'importProjectEnv',
+    summary: "Applies a .env file to the project's variables",
+    description: importDescription('project'),
+  },
 });
 
 export const serviceEnvRoutes = envRoutesFor({
-  id: 'Service',
   path: serviceEnv,
   params: ServiceParams,
-  setNote: " It overrides the project's variable of the same name.",
-  listSummary: "Lists a service's own environment variables",
-  listDescription: "Lists a service's own environment variables by name (not its project's), to a caller holding env:read: names and versions only, never a value.",
+  variableParams: ServiceVariableParams,
+  set: {
+    id: 'setServiceEnv',
+    summary: 'Sets a service-level environment variable',
+    description: setDescription('service', " It overrides the project's variable of the same name."),
+  },
+  delete: {
+    id: 'deleteServiceEnv',
+    summary: 'Deletes a service-level environment variable',
+    description: deleteDescription('service'),
+  },
+  list: {
+    id: 'listServiceEnv',
+    summary: "Lists a service's own environment variables",
+    description: "Lists a service's own environment variables by name (not its project's), to a caller holding env:read: names and versions only, never a value.",
+  },
+  import: {
+    id: 'importServiceEnv',
+    summary: "Applies a .env file to the service's variables",
+    description: importDescription('service'),
+  },
 });
 
 export const envRoutes = [projectEnvRoutes, serviceEnvRoutes].flatMap((r) => [r.set, r.delete, r.list, r.import]);

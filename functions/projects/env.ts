@@ -73,7 +73,7 @@ export const EnvCounts = defineEntity({ name: 'environment variable count', sche
 export const envVarAt = (scope: OrgScope, owner: EnvOwner, name: string) => EnvVars.at(scope, owner.projectId, owner.serviceId, name);
 
 /** A variable as the API shows it: never its value. */
-export const EnvVarView = z.object({ name: z.string(), version: z.number(), updatedAt: z.string(), updatedBy: z.string() });
+export const EnvVarView = z.object({ name: z.string(), version: z.number(), updatedAt: z.string(), updatedBy: z.string() }).meta({ id: 'EnvVariable' });
 export const envVarView = (v: Pick<EnvVarRecord, 'name' | 'version' | 'updatedAt' | 'updatedBy'>): z.output<typeof EnvVarView> => ({
   name: v.name,
   version: v.version,

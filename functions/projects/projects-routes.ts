@@ -1,14 +1,18 @@
 import { z } from 'zod';
-import { defineRoute } from '../kernel/http/route';
-import { NoContent, pageOf, PageQuery, Version } from '../kernel/http/schemas';
+import { can, defineRoute } from '../kernel/http/route';
+import { NoContent, OrgParams, pageOf, PageQuery, Version } from '../kernel/http/schemas';
 import { Ids } from '../kernel/ids';
 import { ProjectView } from './projects';
 import { DnsLabel } from './service-spec';
 
-const Description = z.string().trim().max(500, 'Must be at most 500 characters.');
-
 /** The path parameters of everything under one project (its services and variables too). */
-export const ProjectParams = z.object({ orgId: Ids.org.schema, projectId: Ids.project.schema });
+export const ProjectParams = OrgParams.extend({ projectId: Ids.project.schema });
+
+const Description = z.string().trim().max(500, 'Must be at most 500 characters.');
+const NewProject = z.object({ name: DnsLabel, description: Description.optional() });
+const ProjectPage = pageOf('projects', ProjectView);
+/** A null description removes it. */
+const ProjectChanges = z.object({ version: Version, name: DnsLabel.optional(), description: Description.nullable().optional() });
 
 const projectPath = '/v1/orgs/{orgId}/projects/{projectId}' as const;
 
@@ -19,11 +23,18 @@ export const createProject = defineRoute({
   domain: 'projects',
   summary: 'Creates a project in an organization',
   description: 'Creates a project for a caller holding projects:create. Its name must be unique in the organization: a taken name is a 409.',
-  auth: { kind: 'permission', permission: 'projects:create' },
+  auth: can('projects:create'),
   rateLimit: 'general',
-  request: { params: z.object({ orgId: Ids.org.schema }), body: z.object({ name: DnsLabel, description: Description.optional() }) },
-  success: { status: 201, description: 'The project', schema: ProjectView },
-  errors: [400, 403, 404, 409],
+  request: {
+    params: OrgParams,
+    body: NewProject,
+  },
+  success: {
+    status: 201,
+    description: 'The project',
+    schema: ProjectView,
+  },
+  errors: [409],
 });
 
 export const listProjects = defineRoute({
@@ -32,13 +43,18 @@ export const listProjects = defineRoute({
   path: '/v1/orgs/{orgId}/projects',
   domain: 'projects',
   summary: "Lists an organization's projects, a page at a time",
-  description:
-    'Lists the projects by id, a page at a time (?limit=, and ?cursor= from the previous page). An API key restricted to some projects sees only those; a cursor of another organization is a 400.',
-  auth: { kind: 'permission', permission: 'projects:read' },
+  description: 'Lists the projects by id, a page at a time (?limit=, and ?cursor= from the previous page). An API key restricted to some projects sees only those; a cursor of another organization is a 400.',
+  auth: can('projects:read'),
   rateLimit: 'general',
-  request: { params: z.object({ orgId: Ids.org.schema }), query: PageQuery },
-  success: { status: 200, description: 'Projects', schema: pageOf('projects', ProjectView) },
-  errors: [400, 403, 404],
+  request: {
+    params: OrgParams,
+    query: PageQuery,
+  },
+  success: {
+    status: 200,
+    description: 'Projects',
+    schema: ProjectPage,
+  },
 });
 
 export const getProject = defineRoute({
@@ -48,11 +64,16 @@ export const getProject = defineRoute({
   domain: 'projects',
   summary: 'Reads a project',
   description: "Answers one project to a caller holding projects:read; a project of another organization, or outside a restricted API key's projects, is a 404.",
-  auth: { kind: 'permission', permission: 'projects:read' },
+  auth: can('projects:read'),
   rateLimit: 'general',
-  request: { params: ProjectParams },
-  success: { status: 200, description: 'The project', schema: ProjectView },
-  errors: [403, 404],
+  request: {
+    params: ProjectParams,
+  },
+  success: {
+    status: 200,
+    description: 'The project',
+    schema: ProjectView,
+  },
 });
 
 export const updateProject = defineRoute({
@@ -61,16 +82,19 @@ export const updateProject = defineRoute({
   path: projectPath,
   domain: 'projects',
   summary: 'Renames or redescribes a project',
-  description:
-    'Changes the name or description of a project (a null description removes it). A name taken by another project of the organization is a 409; `version` must be the one read, a 412 when it changed meanwhile.',
-  auth: { kind: 'permission', permission: 'projects:update' },
+  description: 'Changes the name or description of a project (a null description removes it). A name taken by another project of the organization is a 409; `version` must be the one read, a 412 when it changed meanwhile.',
+  auth: can('projects:update'),
   rateLimit: 'general',
   request: {
     params: ProjectParams,
-    body: z.object({ version: Version, name: DnsLabel.optional(), description: Description.nullable().optional() }),
+    body: ProjectChanges,
   },
-  success: { status: 200, description: 'The project', schema: ProjectView },
-  errors: [400, 403, 404, 409, 412],
+  success: {
+    status: 200,
+    description: 'The project',
+    schema: ProjectView,
+  },
+  errors: [409, 412],
 });
 
 export const deleteProject = defineRoute({
@@ -80,11 +104,17 @@ export const deleteProject = defineRoute({
   domain: 'projects',
   summary: 'Deletes a project',
   description: 'Deletes a project and its environment variables for a caller holding projects:delete; refused (409) while the project has services.',
-  auth: { kind: 'permission', permission: 'projects:delete' },
+  auth: can('projects:delete'),
   rateLimit: 'action',
-  request: { params: ProjectParams },
-  success: { status: 204, description: 'Deleted', schema: NoContent },
-  errors: [403, 404, 409],
+  request: {
+    params: ProjectParams,
+  },
+  success: {
+    status: 204,
+    description: 'Deleted',
+    schema: NoContent,
+  },
+  errors: [409],
 });
 
 export const projectRoutes = [createProject, listProjects, getProject, updateProject, deleteProject] as const;

@@ -32,14 +32,8 @@ export const Projects = defineEntity({ name: 'project', schema: ProjectRecord, k
  */
 export const ProjectNames = defineEntity({ name: 'project name', schema: z.object({ projectId: z.string() }), key: Keys.projectName });
 
-export const ProjectView = z.object({
-  projectId: z.string(),
-  name: z.string(),
-  description: z.string().optional(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-  version: z.number(),
-});
+/** A project as the API shows it: its record, less who made it and the service counter. */
+export const ProjectView = ProjectRecord.omit({ createdBy: true, serviceCount: true }).meta({ id: 'Project' });
 export const projectView = (p: ProjectRecord): z.output<typeof ProjectView> => ({
   projectId: p.projectId,
   name: p.name,

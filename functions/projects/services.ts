@@ -27,13 +27,7 @@ export const Services = defineEntity({ name: 'service', schema: ServiceRecord, k
 export const ServiceNames = defineEntity({ name: 'service name', schema: z.object({ serviceId: z.string() }), key: Keys.serviceName });
 
 /** A service as the API shows it: the spec flattened, so a GET answers in the shape a POST takes. */
-export const ServiceView = ResolvedServiceSpec.extend({
-  serviceId: z.string(),
-  projectId: z.string(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-  version: z.number(),
-});
+export const ServiceView = ResolvedServiceSpec.extend(ServiceRecord.pick({ serviceId: true, projectId: true, createdAt: true, updatedAt: true, version: true }).shape).meta({ id: 'Service' });
 export const serviceView = (s: ServiceRecord): z.output<typeof ServiceView> => ({
   serviceId: s.serviceId,
   projectId: s.projectId,

@@ -1,5 +1,5 @@
 import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { openUserPii } from '../../functions/identity/account';
 import { base32Decode, totp } from '../../functions/identity/totp';
 import { createUserKey, UserDataUnavailableError, userKeyRing } from '../../functions/identity/user-keys';
@@ -7,9 +7,8 @@ import { UserRecord } from '../../functions/kernel/accounts/user-record';
 import { verifyAuditChain } from '../../functions/kernel/audit/verifier';
 import { SealedValueError } from '../../functions/kernel/keys/aead';
 import { Keys } from '../../functions/kernel/storage/keys';
-import { bearer, GOOD_PASSWORD, logIn, mailTo, signUpVerifiedUser, tokenFromMail, type TestUser } from '../support/identity';
-import { captureLogs } from '../support/log-capture';
-import { startTestApi, uniqueId, type TestApi, type TestResponse } from '../support/platform';
+import { actingAs, GOOD_PASSWORD, logIn, mailTo, signUpVerifiedUser, tokenFromMail, type TestUser } from '../support/identity';
+import { uniqueId, useTestApi, type TestResponse } from '../support/platform';
 import { putRawItems, rawItem, rawPartition, type RawItem } from '../support/raw-items';
 import { addMember, ownerWithOrg } from '../support/tenancy';
 
@@ -19,21 +18,9 @@ import { addMember, ownerWithOrg } from '../support/tenancy';
  * unreadable for good; memberships end with their audit records; audit chains stay whole.
  */
 describe('account deletion', () => {
-  let api: TestApi;
-  let captured: ReturnType<typeof captureLogs>;
-
-  beforeAll(async () => {
-    // Every log line of this file is kept, at every level, to look for the person's data in it.
-    captured = captureLogs();
-    api = await startTestApi();
-  });
-  afterAll(async () => {
-    captured.release();
-    await api.close();
-  });
-
-  const as = (token: string) => ({ headers: bearer(token) });
-  const deleteMe = (token: string, body: unknown) => api.request('DELETE', '/v1/me', { ...as(token), body });
+  // Every log line of this file is kept, at every level, to look for the person's data in it.
+  const { api, logLines } = useTestApi({ captureLogs: true });
+  const deleteMe = (token: string, body: unknown) => actingAs(api, token).delete('/v1/me', body);
 
   /** A verified account with a distinctive address and name, logged in. */
   async function person(): Promise<TestUser & { name: string; local: string }> {
@@ -48,10 +35,10 @@ describe('account deletion', () => {
 
   /** Turns two-factor on; returns the secret. */
   async function enableTotp(user: TestUser): Promise<string> {
-    const enrolment = await api.request('POST', '/v1/auth/mfa/totp', as(user.accessToken));
+    const enrolment = await actingAs(api, user).post('/v1/auth/mfa/totp');
     expect(enrolment.status, enrolment.text).toBe(201);
     const secret = enrolment.json.secret as string;
-    const activation = await api.request('POST', '/v1/auth/mfa/totp/activate', { ...as(user.accessToken), body: { code: totp(base32Decode(secret), Date.now() - 30_000) } });
+    const activation = await actingAs(api, user).post('/v1/auth/mfa/totp/activate', { code: totp(base32Decode(secret), Date.now() - 30_000) });
     expect(activation.status, activation.text).toBe(200);
     return secret;
   }
@@ -73,14 +60,14 @@ describe('account deletion', () => {
       // A member of someone else's organization, and a co-owner of one with an API key of its own.
       memberOf = (await ownerWithOrg(api, 'Stays Co')).orgId;
       await addMember(api, memberOf, 'developer', user);
-      const created = await api.request('POST', '/v1/orgs', { ...as(user.accessToken), body: { name: 'Shared Co' } });
+      const created = await actingAs(api, user).post('/v1/orgs', { name: 'Shared Co' });
       expect(created.status, created.text).toBe(201);
       coOwned = created.json.orgId;
       coOwner = await addMember(api, coOwned, 'owner');
-      const key = await api.request('POST', `/v1/orgs/${coOwned}/api-keys`, { ...as(user.accessToken), body: { name: 'ci', role: 'viewer' } });
+      const key = await actingAs(api, user).post(`/v1/orgs/${coOwned}/api-keys`, { name: 'ci', role: 'viewer' });
       expect(key.status, key.text).toBe(201);
       apiKey = key.json.key;
-      expect((await api.request('GET', `/v1/orgs/${coOwned}`, as(apiKey))).status).toBe(200);
+      expect((await actingAs(api, apiKey).get(`/v1/orgs/${coOwned}`)).status).toBe(200);
       secret = await enableTotp(user);
 
       // What a thief would have taken before the deletion: every item of the account.
@@ -111,7 +98,7 @@ describe('account deletion', () => {
         await expect(ring.open(user.userId)).rejects.toBeInstanceOf(UserDataUnavailableError);
         await expect(openUserPii(ring, profile)).rejects.toBeInstanceOf(UserDataUnavailableError);
         // The restored session still authenticates for a moment, and finds nothing to read: a clear 409.
-        const me = await api.request('GET', '/v1/me', as(otherSession.accessToken));
+        const me = await actingAs(api, otherSession.accessToken).get('/v1/me');
         responses.push(me);
         expect(me.status).toBe(409);
         expect(me.json.error.code).toBe('conflict');
@@ -138,7 +125,7 @@ describe('account deletion', () => {
     it('(c) lets the address sign up again, as a new, empty account', async () => {
       const again = await signUpVerifiedUser(api, api.outbox, { email: user.email });
       expect(again.userId).not.toBe(user.userId);
-      const orgs = await api.request('GET', '/v1/orgs', as(again.accessToken));
+      const orgs = await actingAs(api, again).get('/v1/orgs');
       expect(orgs.json.orgs).toEqual([]);
     });
 
@@ -166,20 +153,20 @@ describe('account deletion', () => {
       const refresh = await api.request('POST', '/v1/auth/refresh', { body: { refreshToken: otherSession.refreshToken } });
       responses.push(refresh);
       expect(refresh.status).toBe(400);
-      const viaKey = await api.request('GET', `/v1/orgs/${coOwned}`, as(apiKey));
+      const viaKey = await actingAs(api, apiKey).get(`/v1/orgs/${coOwned}`);
       responses.push(viaKey);
       expect(viaKey.status).toBe(401);
-      const orgs = await api.request('GET', `/v1/orgs/${memberOf}`, as(user.accessToken));
+      const orgs = await actingAs(api, user).get(`/v1/orgs/${memberOf}`);
       responses.push(orgs);
       expect([401, 404]).toContain(orgs.status);
       // The co-owner keeps the organization.
-      expect((await api.request('GET', `/v1/orgs/${coOwned}`, as(coOwner.accessToken))).status).toBe(200);
+      expect((await actingAs(api, coOwner).get(`/v1/orgs/${coOwned}`)).status).toBe(200);
     });
 
     it('(e) puts the address and name in no log line, event or response; the notice goes to the address', async () => {
       expect((await mailTo(api.outbox, user.email)).map((m) => m.subject)).toContain('Your Rampart account was deleted');
       await api.platform.events.drain();
-      const logs = captured.output.join('');
+      const logs = logLines().join('');
       expect(logs).toContain('"message":"Request completed"');
       const events = JSON.stringify(api.platform.events.published);
       expect(events).toContain('user.deleted');
@@ -200,8 +187,8 @@ describe('account deletion', () => {
       expect(res.json.error.code).toBe('conflict');
       expect(res.json.error.message).toContain(orgId);
       expect(await rawItem(api, Keys.user(owner.userId))).not.toHaveProperty('deletionStartedAt');
-      expect((await api.request('GET', '/v1/me', as(owner.accessToken))).status).toBe(200);
-      expect((await api.request('GET', `/v1/orgs/${orgId}/members`, as(owner.accessToken))).json.members).toHaveLength(1);
+      expect((await actingAs(api, owner).get('/v1/me')).status).toBe(200);
+      expect((await actingAs(api, owner).get(`/v1/orgs/${orgId}/members`)).json.members).toHaveLength(1);
     });
 
     // Deletion is rate class `sensitive` (3 per 15 minutes per person, enrolment included): one
@@ -222,7 +209,7 @@ describe('account deletion', () => {
       const wrongCode = await deleteMe(withWrongCode.accessToken, { password: GOOD_PASSWORD, code: wrong });
       expect(wrongCode.status).toBe(401);
       expect(wrongCode.json.error.code).toBe('invalid_mfa_code');
-      for (const u of [plain, withoutCode, withWrongCode]) expect((await api.request('GET', '/v1/me', as(u.accessToken))).status).toBe(200);
+      for (const u of [plain, withoutCode, withWrongCode]) expect((await actingAs(api, u).get('/v1/me')).status).toBe(200);
     });
 
     it('answers malformed bodies with 400, never a 500', async () => {
@@ -234,13 +221,13 @@ describe('account deletion', () => {
           expect(res.status, JSON.stringify(body)).toBe(400);
           expect(res.json.error.code, JSON.stringify(body)).toMatch(/^(validation_failed|malformed_json|bad_request)$/);
         }
-        expect((await api.request('GET', '/v1/me', as(user.accessToken))).status).toBe(200);
+        expect((await actingAs(api, user).get('/v1/me')).status).toBe(200);
       }
     });
 
     it('refuses an API key (403: a key acts for an organization, not a person)', async () => {
       const { owner, orgId } = await ownerWithOrg(api, 'Key Co');
-      const key = await api.request('POST', `/v1/orgs/${orgId}/api-keys`, { ...as(owner.accessToken), body: { name: 'ci', role: 'owner' } });
+      const key = await actingAs(api, owner).post(`/v1/orgs/${orgId}/api-keys`, { name: 'ci', role: 'owner' });
       const res = await deleteMe(key.json.key, { password: GOOD_PASSWORD });
       expect(res.status).toBe(403);
       expect(res.json.error.code).toBe('forbidden');
@@ -257,12 +244,12 @@ describe('account deletion', () => {
       await api.platform.table.doc.send(
         new UpdateCommand({ TableName: inject('tableName'), Key: Keys.user(user.userId), UpdateExpression: 'SET deletionStartedAt = :at, version = version + :one', ExpressionAttributeValues: { ':at': new Date().toISOString(), ':one': 1 } }),
       );
-      const founded = await api.request('POST', '/v1/orgs', { ...as(user.accessToken), body: { name: 'Too Late Co' } });
+      const founded = await actingAs(api, user).post('/v1/orgs', { name: 'Too Late Co' });
       expect(founded.status).toBe(409);
-      const invitation = await api.request('POST', `/v1/orgs/${other.orgId}/invitations`, { ...as(other.owner.accessToken), body: { email: user.email, role: 'developer' } });
+      const invitation = await actingAs(api, other.owner).post(`/v1/orgs/${other.orgId}/invitations`, { email: user.email, role: 'developer' });
       expect(invitation.status).toBe(201);
       const token = await tokenFromMail(api.outbox, user.email, /invited to join Later Co/);
-      const accepted = await api.request('POST', '/v1/invitations/accept', { ...as(user.accessToken), body: { token } });
+      const accepted = await actingAs(api, user).post('/v1/invitations/accept', { token });
       expect(accepted.status).toBe(403);
 
       const res = await deleteMe(user.accessToken, { password: GOOD_PASSWORD });
@@ -276,14 +263,14 @@ describe('account deletion', () => {
     it('of two owners deleting their accounts at once, lets at most one leave the organization', async () => {
       const first = await person();
       const second = await person();
-      const created = await api.request('POST', '/v1/orgs', { ...as(first.accessToken), body: { name: 'Two Owners Co' } });
+      const created = await actingAs(api, first).post('/v1/orgs', { name: 'Two Owners Co' });
       const orgId = created.json.orgId as string;
       await addMember(api, orgId, 'owner', second);
       const results = await Promise.all([first, second].map((u) => deleteMe(u.accessToken, { password: GOOD_PASSWORD })));
       expect(results.map((r) => r.status).sort()).toContain(409);
       const remaining = [first, second].filter((_, i) => results[i]!.status !== 204);
       expect(remaining.length).toBeGreaterThanOrEqual(1);
-      const members = await api.request('GET', `/v1/orgs/${orgId}/members`, as(remaining[0]!.accessToken));
+      const members = await actingAs(api, remaining[0]!).get(`/v1/orgs/${orgId}/members`);
       expect(members.json.members.filter((m: { role: string }) => m.role === 'owner').length).toBeGreaterThanOrEqual(1);
       expect((await verifyAuditChain(api.platform.table, `org:${orgId}`)).ok).toBe(true);
     });

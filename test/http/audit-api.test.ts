@@ -1,40 +1,23 @@
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { exportAuditRecords } from '../../functions/audit/audit-records';
-import { mintOrgScope } from '../../functions/kernel/auth/org-scope';
-import type { Role } from '../../functions/kernel/auth/permissions';
 import { GENESIS_HASH, hashAuditRecord, type AuditRecord } from '../../functions/kernel/audit/record';
 import { Keys, padSeq } from '../../functions/kernel/storage/keys';
-import { membershipWrite } from '../../functions/kernel/tenancy/memberships';
-import { bearer, signUpVerifiedUser, type TestUser } from '../support/identity';
-import { startTestApi, type TestApi } from '../support/platform';
+import { actingAs, type TestUser } from '../support/identity';
+import { useTestApi } from '../support/platform';
+import { addMember, ownerWithOrg } from '../support/tenancy';
 
 describe('audit API', () => {
-  let api: TestApi;
-  beforeAll(async () => {
-    api = await startTestApi();
-  });
-  afterAll(() => api.close());
-
-  const as = (user: TestUser) => ({ headers: bearer(user.accessToken) });
+  const { api } = useTestApi();
 
   /** A fresh organization with `renames` renames: records 1 (org.created) to renames + 1 (org.updated). */
   async function orgWithHistory(renames: number): Promise<{ owner: TestUser; orgId: string }> {
-    const owner = await signUpVerifiedUser(api, api.outbox);
-    const created = await api.request('POST', '/v1/orgs', { ...as(owner), body: { name: 'Acme' } });
-    expect(created.status, created.text).toBe(201);
-    const orgId = created.json.orgId as string;
+    const { owner, orgId } = await ownerWithOrg(api, 'Acme');
     for (let i = 1; i <= renames; i++) {
-      const renamed = await api.request('PATCH', `/v1/orgs/${orgId}`, { ...as(owner), body: { name: `Acme ${i}` } });
+      const renamed = await actingAs(api, owner).patch(`/v1/orgs/${orgId}`, { name: `Acme ${i}` });
       expect(renamed.status, renamed.text).toBe(200);
     }
     return { owner, orgId };
-  }
-
-  async function member(orgId: string, role: Role): Promise<TestUser> {
-    const user = await signUpVerifiedUser(api, api.outbox);
-    await api.platform.table.transact([membershipWrite(mintOrgScope(orgId), user.userId, role, new Date())]);
-    return user;
   }
 
   /** Follows cursors to the end, returning every page. */
@@ -42,7 +25,7 @@ describe('audit API', () => {
     const pages: AuditRecord[][] = [];
     let cursor: string | undefined;
     do {
-      const res = await api.request('GET', `/v1/orgs/${orgId}/audit?${query}${cursor ? `&cursor=${cursor}` : ''}`, as(user));
+      const res = await actingAs(api, user).get(`/v1/orgs/${orgId}/audit?${query}${cursor ? `&cursor=${cursor}` : ''}`);
       expect(res.status, res.text).toBe(200);
       pages.push(res.json.records);
       cursor = res.json.cursor;
@@ -63,7 +46,7 @@ describe('audit API', () => {
       expect(newest).toMatchObject({ scope: `org:${orgId}`, seq: 6, action: 'org.updated', outcome: 'success', actor: { type: 'user', id: owner.userId }, target: { type: 'org', id: orgId }, metadata: { fields: ['name'] } });
       expect(Object.keys(newest!).sort()).toEqual(['action', 'actor', 'at', 'hash', 'metadata', 'outcome', 'prevHash', 'scope', 'seq', 'target'].sort());
       expect(seqs((await allPages(owner, orgId, 'limit=4&order=oldest')).flat())).toEqual([1, 2, 3, 4, 5, 6]);
-      const defaults = await api.request('GET', `/v1/orgs/${orgId}/audit`, as(owner));
+      const defaults = await actingAs(api, owner).get(`/v1/orgs/${orgId}/audit`);
       expect(seqs(defaults.json.records)).toEqual([6, 5, 4, 3, 2, 1]);
       expect(defaults.json.cursor).toBeUndefined();
     });
@@ -74,7 +57,7 @@ describe('audit API', () => {
       expect(seqs((await allPages(owner, orgId, 'action=org.created')).flat())).toEqual([1]);
       expect((await allPages(owner, orgId, 'action=member.removed')).flat()).toEqual([]);
       for (const bad of ['org.hacked', 'ORG.UPDATED', 'org.updated%23ACTION%23x']) {
-        const res = await api.request('GET', `/v1/orgs/${orgId}/audit?action=${bad}`, as(owner));
+        const res = await actingAs(api, owner).get(`/v1/orgs/${orgId}/audit?action=${bad}`);
         expect(res.status, bad).toBe(400);
         expect(res.json.error.code).toBe('validation_failed');
       }
@@ -82,10 +65,10 @@ describe('audit API', () => {
 
     it('filters by actor and by target, and an admin reads the trail too', async () => {
       const { owner, orgId } = await orgWithHistory(2);
-      const admin = await member(orgId, 'admin');
-      const developer = await member(orgId, 'developer');
-      expect((await api.request('PATCH', `/v1/orgs/${orgId}`, { ...as(admin), body: { name: 'By admin' } })).status).toBe(200);
-      const promoted = await api.request('PATCH', `/v1/orgs/${orgId}/members/${developer.userId}`, { ...as(owner), body: { role: 'viewer' } });
+      const admin = await addMember(api, orgId, 'admin');
+      const developer = await addMember(api, orgId, 'developer');
+      expect((await actingAs(api, admin).patch(`/v1/orgs/${orgId}`, { name: 'By admin' })).status).toBe(200);
+      const promoted = await actingAs(api, owner).patch(`/v1/orgs/${orgId}/members/${developer.userId}`, { role: 'viewer' });
       expect(promoted.status, promoted.text).toBe(200);
 
       const byAdmin = (await allPages(admin, orgId, `actor=${admin.userId}&limit=1`)).flat();
@@ -109,33 +92,33 @@ describe('audit API', () => {
       expect(seqs((await allPages(owner, orgId, `from=${from}&to=${to}&order=oldest`)).flat())).toEqual([...expected].reverse());
       expect(seqs((await allPages(owner, orgId, `from=${to}`)).flat())).toEqual(seqs(all.filter((r) => r.at >= to)));
       expect(seqs((await allPages(owner, orgId, `to=${from}`)).flat())).toEqual(seqs(all.filter((r) => r.at <= from)));
-      const bad = await api.request('GET', `/v1/orgs/${orgId}/audit?from=yesterday`, as(owner));
+      const bad = await actingAs(api, owner).get(`/v1/orgs/${orgId}/audit?from=yesterday`);
       expect(bad.status).toBe(400);
-      expect((await api.request('GET', `/v1/orgs/${orgId}/audit?limit=201`, as(owner))).status).toBe(400);
-      expect((await api.request('GET', `/v1/orgs/${orgId}/audit?limit=0`, as(owner))).status).toBe(400);
+      expect((await actingAs(api, owner).get(`/v1/orgs/${orgId}/audit?limit=201`)).status).toBe(400);
+      expect((await actingAs(api, owner).get(`/v1/orgs/${orgId}/audit?limit=0`)).status).toBe(400);
     });
 
     it('refuses a cursor from another organization with 400', async () => {
       const a = await orgWithHistory(3);
       const b = await orgWithHistory(3);
-      const pageA = await api.request('GET', `/v1/orgs/${a.orgId}/audit?limit=1`, as(a.owner));
+      const pageA = await actingAs(api, a.owner).get(`/v1/orgs/${a.orgId}/audit?limit=1`);
       expect(pageA.json.cursor).toEqual(expect.any(String));
-      const onB = await api.request('GET', `/v1/orgs/${b.orgId}/audit?limit=1&cursor=${pageA.json.cursor}`, as(b.owner));
+      const onB = await actingAs(api, b.owner).get(`/v1/orgs/${b.orgId}/audit?limit=1&cursor=${pageA.json.cursor}`);
       expect(onB.status).toBe(400);
       expect(onB.json.error.code).toBe('validation_failed');
-      const byAction = await api.request('GET', `/v1/orgs/${a.orgId}/audit?limit=1&action=org.updated`, as(a.owner));
-      const onBByAction = await api.request('GET', `/v1/orgs/${b.orgId}/audit?limit=1&action=org.updated&cursor=${byAction.json.cursor}`, as(b.owner));
+      const byAction = await actingAs(api, a.owner).get(`/v1/orgs/${a.orgId}/audit?limit=1&action=org.updated`);
+      const onBByAction = await actingAs(api, b.owner).get(`/v1/orgs/${b.orgId}/audit?limit=1&action=org.updated&cursor=${byAction.json.cursor}`);
       expect(onBByAction.status).toBe(400);
       // A cursor of the by-action index does not fit the unfiltered query either.
-      const mixed = await api.request('GET', `/v1/orgs/${a.orgId}/audit?limit=1&cursor=${byAction.json.cursor}`, as(a.owner));
+      const mixed = await actingAs(api, a.owner).get(`/v1/orgs/${a.orgId}/audit?limit=1&cursor=${byAction.json.cursor}`);
       expect(mixed.status).toBe(400);
-      const exportOnB = await api.request('GET', `/v1/orgs/${b.orgId}/audit/export?cursor=${pageA.json.cursor}`, as(b.owner));
+      const exportOnB = await actingAs(api, b.owner).get(`/v1/orgs/${b.orgId}/audit/export?cursor=${pageA.json.cursor}`);
       expect(exportOnB.status).toBe(400);
     });
 
     it('does not list an item written into the by-action index under a forged gsi1pk', async () => {
       const { owner, orgId } = await orgWithHistory(2);
-      const real = (await api.request('GET', `/v1/orgs/${orgId}/audit?limit=1`, as(owner))).json.records[0] as AuditRecord;
+      const real = (await actingAs(api, owner).get(`/v1/orgs/${orgId}/audit?limit=1`)).json.records[0] as AuditRecord;
       const forged = { ...real, seq: 999_999, metadata: { fields: ['name'] }, actor: { type: 'user', id: 'u_forger' } };
       for (const pk of [`ORG#${orgId}`, `AUDIT#org:${orgId}x`, 'FORGED#audit']) {
         await api.platform.table.doc.send(
@@ -154,16 +137,16 @@ describe('audit API', () => {
   describe('who may read the trail', () => {
     it('refuses developers and viewers (403) and hides the organization from another organization\'s owner (404)', async () => {
       const { orgId } = await orgWithHistory(1);
-      const developer = await member(orgId, 'developer');
-      const viewer = await member(orgId, 'viewer');
+      const developer = await addMember(api, orgId, 'developer');
+      const viewer = await addMember(api, orgId, 'viewer');
       const other = await orgWithHistory(0);
       for (const path of [`/v1/orgs/${orgId}/audit`, `/v1/orgs/${orgId}/audit/verify`, `/v1/orgs/${orgId}/audit/export`]) {
         for (const user of [developer, viewer]) {
-          const res = await api.request('GET', path, as(user));
+          const res = await actingAs(api, user).get(path);
           expect(res.status, path).toBe(403);
           expect(res.json.error.code).toBe('forbidden');
         }
-        const stranger = await api.request('GET', path, as(other.owner));
+        const stranger = await actingAs(api, other.owner).get(path);
         expect(stranger.status, path).toBe(404);
         expect(stranger.json.error.code).toBe('not_found');
         expect((await api.request('GET', path)).status).toBe(401);
@@ -174,9 +157,9 @@ describe('audit API', () => {
   describe('GET /v1/orgs/{orgId}/audit/verify', () => {
     it('reports an intact chain with its head hash', async () => {
       const { owner, orgId } = await orgWithHistory(3);
-      const res = await api.request('GET', `/v1/orgs/${orgId}/audit/verify`, as(owner));
+      const res = await actingAs(api, owner).get(`/v1/orgs/${orgId}/audit/verify`);
       expect(res.status, res.text).toBe(200);
-      const newest = (await api.request('GET', `/v1/orgs/${orgId}/audit?limit=1`, as(owner))).json.records[0];
+      const newest = (await actingAs(api, owner).get(`/v1/orgs/${orgId}/audit?limit=1`)).json.records[0];
       expect(res.json).toEqual({ ok: true, checked: 4, headHash: newest.hash });
     });
 
@@ -191,7 +174,7 @@ describe('audit API', () => {
           ExpressionAttributeValues: { ':someoneElse': 'u_someone_else' },
         }),
       );
-      const res = await api.request('GET', `/v1/orgs/${orgId}/audit/verify`, as(owner));
+      const res = await actingAs(api, owner).get(`/v1/orgs/${orgId}/audit/verify`);
       expect(res.status).toBe(200);
       expect(res.json).toEqual({ ok: false, checked: 1, brokenAt: { seq: 2, reason: 'hash_mismatch' } });
     });
@@ -200,7 +183,7 @@ describe('audit API', () => {
   describe('GET /v1/orgs/{orgId}/audit/export', () => {
     it('exports the whole chain as JSON Lines, oldest first, whose hashes chain from genesis', async () => {
       const { owner, orgId } = await orgWithHistory(4);
-      const res = await api.request('GET', `/v1/orgs/${orgId}/audit/export`, as(owner));
+      const res = await actingAs(api, owner).get(`/v1/orgs/${orgId}/audit/export`);
       expect(res.status, res.text).toBe(200);
       expect(res.headers.get('content-type')).toBe('application/x-ndjson; charset=utf-8');
       expect(res.headers.get('x-content-type-options')).toBe('nosniff');
@@ -215,7 +198,7 @@ describe('audit API', () => {
         expect(hashAuditRecord(unsigned)).toBe(hash);
         prevHash = hash;
       }
-      const verified = await api.request('GET', `/v1/orgs/${orgId}/audit/verify`, as(owner));
+      const verified = await actingAs(api, owner).get(`/v1/orgs/${orgId}/audit/verify`);
       expect(verified.json.headHash).toBe(prevHash);
     });
 

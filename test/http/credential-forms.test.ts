@@ -6,7 +6,7 @@ import { randomLoopbackIp, startTestApi, type TestApi } from '../support/platfor
 /** GET /v1/me with the Authorization header lines given, as the client sends them. */
 function me(api: TestApi, authorization: string[]): Promise<{ status: number; code: string | undefined }> {
   return new Promise((resolve, reject) => {
-    const req = request(`${api.url}/v1/me`, { method: 'GET', headers: { authorization }, localAddress: randomLoopbackIp() }, (res) => {
+    const req = request(`${api.url}/v1/me`, { method: 'GET', headers: ['Host', new URL(api.url).host, ...authorization.flatMap((value) => ['Authorization', value])], localAddress: randomLoopbackIp() }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, code: (JSON.parse(Buffer.concat(chunks).toString() || '{}') as { error?: { code: string } }).error?.code }));

@@ -1,10 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { minimumRole, Roles, RoleRank, type Role } from '../../functions/kernel/auth/permissions';
 import { pathParameterNames, type Route } from '../../functions/kernel/http/route';
 import { routeTable } from '../../functions/routes';
-import { bearer, type TestUser } from '../support/identity';
-import { startTestApi, uniqueId, type TestApi, type TestResponse } from '../support/platform';
-import { addMember, ownerWithOrg } from '../support/tenancy';
+import { actingAs, bearer, type TestUser } from '../support/identity';
+import { uniqueId, useTestApi, type TestResponse } from '../support/platform';
+import { addMember, createProject, createService, ownerWithOrg } from '../support/tenancy';
 
 /**
  * The cross-tenant matrix, generated from the route table: a new route is attacked without anyone
@@ -36,7 +36,7 @@ const orgRoutes = protectedRoutes.filter((r) => r.auth.kind === 'permission');
 const personalRoutes = protectedRoutes.filter((r) => r.auth.kind === 'authenticated' && pathParameterNames(r.path).length > 0);
 const everyPersonalRoute = protectedRoutes.filter((r) => r.auth.kind === 'authenticated');
 
-let api: TestApi;
+const { api } = useTestApi();
 let victim: World;
 let attacker: World;
 
@@ -63,25 +63,13 @@ const fixtures: Record<string, (w: World) => Promise<string>> = {
     expect(res.status, `creating an invitation fixture: ${res.text}`).toBe(201);
     return res.json.invitationId as string;
   },
-  projectId: async (w) => {
-    const res = await api.request('POST', `/v1/orgs/${w.orgId}/projects`, { headers: bearer(w.owner.accessToken), body: { name: `proj-${uniqueId()}` } });
-    expect(res.status, `creating a project fixture: ${res.text}`).toBe(201);
-    return res.json.projectId as string;
-  },
+  projectId: (w) => createProject(actingAs(api, w.owner), w.orgId),
   keyId: async (w) => {
     const res = await api.request('POST', `/v1/orgs/${w.orgId}/api-keys`, { headers: bearer(w.owner.accessToken), body: { name: 'fixture', role: 'viewer' } });
     expect(res.status, `creating an API key fixture: ${res.text}`).toBe(201);
     return res.json.keyId as string;
   },
-  serviceId: async (w) => {
-    const projectId = await idFor(w, 'projectId');
-    const res = await api.request('POST', `/v1/orgs/${w.orgId}/projects/${projectId}/services`, {
-      headers: bearer(w.owner.accessToken),
-      body: { name: `svc${uniqueId()}`, type: 'worker', source: { image: 'public.ecr.aws/nginx/nginx:1.27' }, cpu: 256, memory: 512, replicas: 1 },
-    });
-    expect(res.status, `creating a service fixture: ${res.text}`).toBe(201);
-    return res.json.serviceId as string;
-  },
+  serviceId: async (w) => createService(actingAs(api, w.owner), w.orgId, await idFor(w, 'projectId')),
   // An environment variable name (a project-level variable of the world's project).
   name: async (w) => {
     const projectId = await idFor(w, 'projectId');
@@ -127,13 +115,11 @@ function expectNoVictimData(res: TestResponse, sentPath: string) {
 const label = (r: Route) => `${r.method} ${r.path}`;
 
 beforeAll(async () => {
-  api = await startTestApi();
   [victim, attacker] = await Promise.all([makeWorld(), makeWorld()]);
   // Materialise every id the routes need, in both worlds, before any attack runs.
   const names = new Set(protectedRoutes.flatMap((r) => pathParameterNames(r.path)));
   for (const world of [victim, attacker]) for (const name of names) await idFor(world, name);
 }, 120_000);
-afterAll(() => api.close());
 
 describe('cross-tenant matrix (generated from the route table)', () => {
   it('covers every protected route of the table', () => {

@@ -1,23 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AuditRecord } from '../../functions/kernel/audit/record';
 import { NamedBuckets } from '../../functions/kernel/rate-limit/policies';
 import { Keys } from '../../functions/kernel/storage/keys';
 import { bearer } from '../support/identity';
-import { captureLogs } from '../support/log-capture';
-import { startTestApi, type TestApi } from '../support/platform';
+import { useTestApi } from '../support/platform';
 import { addMember, ownerWithOrg } from '../support/tenancy';
 
 describe('refused attempts', () => {
-  let api: TestApi;
-  let captured: ReturnType<typeof captureLogs>;
-  beforeAll(async () => {
-    captured = captureLogs();
-    api = await startTestApi();
-  });
-  afterAll(async () => {
-    captured.release();
-    await api.close();
-  });
+  const { api, logLines } = useTestApi({ captureLogs: true });
 
   const deniedRecords = async (orgId: string) =>
     (await api.platform.table.query({ schema: AuditRecord, partition: Keys.auditPartition(`org:${orgId}`), consistent: true })).items.filter((r) => r.action === 'access.denied');
@@ -56,7 +46,7 @@ describe('refused attempts', () => {
     const viewer = await addMember(api, orgId, 'viewer');
     const res = await api.request('PATCH', `/v1/orgs/${orgId}`, { headers: bearer(viewer.accessToken), body: { name: 'x' }, sourceIp: '127.9.8.7' });
     expect(res.status).toBe(403);
-    const line = captured.output.map((l) => l.trim()).filter((l) => l.includes('Request completed') && l.includes(res.headers.get('x-request-id')!)).at(-1);
+    const line = logLines().map((l) => l.trim()).filter((l) => l.includes('Request completed') && l.includes(res.headers.get('x-request-id')!)).at(-1);
     expect(JSON.parse(line!)).toMatchObject({ status: 403, principalType: 'user', principalId: viewer.userId, orgId, sourceIp: '127.9.8.7' });
     expect(line).not.toContain(viewer.accessToken.split('.')[2]);
   });

@@ -1,12 +1,11 @@
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EmailIndexKeyRecord, emailIndexContext } from '../../functions/kernel/accounts/email-index';
 import { NamedBuckets } from '../../functions/kernel/rate-limit/policies';
 import { bucketId } from '../../functions/kernel/rate-limit/subjects';
 import { Keys } from '../../functions/kernel/storage/keys';
 import { bearer, GOOD_PASSWORD, signUpVerifiedUser, tokenFromMail } from '../support/identity';
-import { captureLogs } from '../support/log-capture';
-import { startTestApi, uniqueId, type TestApi } from '../support/platform';
+import { uniqueId, useTestApi } from '../support/platform';
 import { rawItem } from '../support/raw-items';
 import { ownerWithOrg } from '../support/tenancy';
 
@@ -15,18 +14,7 @@ import { ownerWithOrg } from '../support/tenancy';
  * address can only be tested with the email index key, which is never written anywhere but wrapped.
  */
 describe('email index (keyed lookup hash of addresses)', () => {
-  let api: TestApi;
-  let captured: ReturnType<typeof captureLogs>;
-
-  beforeAll(async () => {
-    // Before the first request: loggers read the level when the handlers load.
-    captured = captureLogs();
-    api = await startTestApi();
-  });
-  afterAll(async () => {
-    captured.release();
-    await api.close();
-  });
+  const { api, logLines } = useTestApi({ captureLogs: true });
 
   const sha256 = (value: string) => createHash('sha256').update(value, 'utf8').digest('hex');
 
@@ -70,7 +58,7 @@ describe('email index (keyed lookup hash of addresses)', () => {
 
     const stored = EmailIndexKeyRecord.parse(await rawItem(api, Keys.emailIndexKey()));
     const key = Buffer.from(await api.platform.piiKeys.decryptDataKey(Buffer.from(stored.wrapped, 'base64'), emailIndexContext));
-    const output = captured.output.join('');
+    const output = logLines().join('');
     expect(output.length).toBeGreaterThan(0);
     for (const form of [key.toString('hex'), key.toString('base64'), key.toString('base64url'), JSON.stringify([...key])]) {
       expect(output).not.toContain(form);

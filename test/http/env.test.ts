@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AuditRecord } from '../../functions/kernel/audit/record';
 import { mintOrgScope } from '../../functions/kernel/auth/org-scope';
 import { Keys as TenantKeys, orgPartition } from '../../functions/kernel/storage/keys';
@@ -8,13 +8,10 @@ import { SealedValueError } from '../../functions/kernel/keys/aead';
 import { OrgKeyRing } from '../../functions/kernel/keys/org-keys';
 import { Keys } from '../../functions/kernel/storage/keys';
 import { EnvVarRecord, MAX_ENV_IMPORT } from '../../functions/projects/env';
-import { bearer, type TestUser } from '../support/identity';
-import { captureLogs } from '../support/log-capture';
+import { actingAs } from '../support/identity';
 import { orgKeyOf } from '../support/org-keys';
-import { startTestApi, type TestApi, type TestResponse } from '../support/platform';
-import { addMember, ownerWithOrg } from '../support/tenancy';
-
-const worker = { type: 'worker', source: { image: 'ghcr.io/acme/jobs:1.0.0' }, cpu: 256, memory: 512 } as const;
+import { useTestApi, type TestResponse } from '../support/platform';
+import { addMember, createProject, createService, ownerWithOrg } from '../support/tenancy';
 
 const issueMessages = (res: TestResponse): string[] => (res.json.error.issues ?? []).map((i: { path: string; message: string }) => `${i.path}: ${i.message}`);
 const issuePaths = (res: TestResponse): string[] => (res.json.error.issues ?? []).map((i: { path: string }) => i.path);
@@ -23,36 +20,16 @@ const canary = () => `canary-${randomBytes(16).toString('hex')}`;
 const dotenvOf = (names: string[], value = 'v') => names.map((n) => `${n}=${value}`).join('\n');
 
 describe('environment variables', () => {
-  let api: TestApi;
-  let captured: ReturnType<typeof captureLogs>;
-  beforeAll(async () => {
-    // Every log line of this file is kept, at every level, to look for values in it.
-    captured = captureLogs();
-    api = await startTestApi();
-  });
-  afterAll(async () => {
-    captured.release();
-    await api.close();
-  });
-
-  const as = (user: TestUser) => ({
-    get: (path: string) => api.request('GET', path, { headers: bearer(user.accessToken) }),
-    put: (path: string, body: unknown) => api.request('PUT', path, { body, headers: bearer(user.accessToken) }),
-    post: (path: string, body: unknown) => api.request('POST', path, { body, headers: bearer(user.accessToken) }),
-    delete: (path: string) => api.request('DELETE', path, { headers: bearer(user.accessToken) }),
-  });
+  // Every log line of this file is kept, at every level, to look for values in it.
+  const { api, logLines } = useTestApi({ captureLogs: true });
 
   /** An owner, their organization (with its key) and a project, with its env path and a service's. */
   async function world() {
     const { owner, orgId } = await ownerWithOrg(api);
     const key = await orgKeyOf(api, orgId);
-    const me = as(owner);
-    const project = await me.post(`/v1/orgs/${orgId}/projects`, { name: `p${randomBytes(4).toString('hex')}` });
-    expect(project.status, project.text).toBe(201);
-    const projectId = project.json.projectId as string;
-    const service = await me.post(`/v1/orgs/${orgId}/projects/${projectId}/services`, { name: 'jobs', ...worker });
-    expect(service.status, service.text).toBe(201);
-    const serviceId = service.json.serviceId as string;
+    const me = actingAs(api, owner);
+    const projectId = await createProject(me, orgId);
+    const serviceId = await createService(me, orgId, projectId);
     const projectEnv = `/v1/orgs/${orgId}/projects/${projectId}/env`;
     const serviceEnv = `/v1/orgs/${orgId}/projects/${projectId}/services/${serviceId}/env`;
     return { owner, me, orgId, key, projectId, serviceId, projectEnv, serviceEnv };
@@ -117,7 +94,7 @@ describe('environment variables', () => {
     it('lets a viewer list names but not set or delete (403)', async () => {
       const { me, orgId, projectEnv, serviceEnv } = await world();
       expect((await me.put(`${projectEnv}/API_TOKEN`, { value: canary() })).status).toBe(200);
-      const viewer = as(await addMember(api, orgId, 'viewer'));
+      const viewer = actingAs(api, await addMember(api, orgId, 'viewer'));
       const list = await viewer.get(projectEnv);
       expect(list.status).toBe(200);
       expect(list.json.variables.map((v: { name: string }) => v.name)).toEqual(['API_TOKEN']);
@@ -125,7 +102,7 @@ describe('environment variables', () => {
         expect(res.status).toBe(403);
         expect(res.json.error.code).toBe('forbidden');
       }
-      const developer = as(await addMember(api, orgId, 'developer'));
+      const developer = actingAs(api, await addMember(api, orgId, 'developer'));
       expect((await developer.put(`${serviceEnv}/FROM_DEVELOPER`, { value: 'x' })).status).toBe(200);
     });
 
@@ -180,7 +157,7 @@ describe('environment variables', () => {
         expect(raw).not.toContain(Buffer.from(value).toString('base64'));
       }
       const audit = JSON.stringify(await orgRecords(orgId));
-      const logs = captured.output.join('');
+      const logs = logLines().join('');
       expect(logs).toContain(orgId); // the capture sees this file's requests
       for (const value of [projectValue, serviceValue, imported]) {
         expect(audit).not.toContain(value);
@@ -304,7 +281,7 @@ describe('environment variables', () => {
       expect(res.json.error.code).toBe('validation_failed');
       expect(issueMessages(res)).toEqual([expect.stringMatching(/^body\.dotenv: line 3: /)]);
       expect(res.text).not.toContain(value);
-      expect(captured.output.join('')).not.toContain(value);
+      expect(logLines().join('')).not.toContain(value);
       expect((await me.get(projectEnv)).json.variables).toEqual([]);
     });
 

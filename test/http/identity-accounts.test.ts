@@ -1,15 +1,11 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { verifyAuditChain } from '../../functions/kernel/audit/verifier';
 import { secretHash } from '../../functions/identity/one-time-tokens';
 import { bearer, GOOD_PASSWORD, logIn, mailTo, signUpVerifiedUser, tokenFromMail } from '../support/identity';
-import { startTestApi, uniqueId, type TestApi } from '../support/platform';
+import { uniqueId, useTestApi, type TestApi } from '../support/platform';
 
 describe('identity: accounts', () => {
-  let api: TestApi;
-  beforeAll(async () => {
-    api = await startTestApi();
-  });
-  afterAll(() => api.close());
+  const { api } = useTestApi();
 
   const signup = (email: string, password = GOOD_PASSWORD, name = 'Someone') => api.request('POST', '/v1/auth/signup', { body: { email, password, name } });
   const rawItem = async (key: { pk: string; sk: string }) => (await api.platform.table.doc.send(new (await import('@aws-sdk/lib-dynamodb')).GetCommand({ TableName: inject('tableName'), Key: key }))).Item;
@@ -188,11 +184,7 @@ describe('identity: accounts', () => {
 });
 
 describe('identity: abuse limits', () => {
-  let api: TestApi;
-  beforeAll(async () => {
-    api = await startTestApi();
-  });
-  afterAll(() => api.close());
+  const { api } = useTestApi();
 
   it('answers the sixth login attempt in a minute on one account from one address with 429 and Retry-After', async () => {
     const user = await signUpVerifiedUser(api, api.outbox);

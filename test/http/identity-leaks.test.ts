@@ -1,26 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { base32Decode, timeStep, totp } from '../../functions/identity/totp';
 import { bearer, GOOD_PASSWORD, tokenFromMail } from '../support/identity';
-import { captureLogs } from '../support/log-capture';
-import { startTestApi, uniqueId, type TestApi } from '../support/platform';
+import { uniqueId, useTestApi } from '../support/platform';
 
 /**
  * The whole identity journey with every log level on: no password, token, TOTP secret, recovery
  * code or email address may reach a log line or an event, whatever the code paths log.
  */
 describe('identity: nothing secret leaves through logs or events', () => {
-  let api: TestApi;
-  let captured: ReturnType<typeof captureLogs>;
-
-  beforeAll(async () => {
-    // Every log line of this file is kept, at every level, to look for secrets in it.
-    captured = captureLogs();
-    api = await startTestApi();
-  });
-  afterAll(async () => {
-    captured.release();
-    await api.close();
-  });
+  // Every log line of this file is kept, at every level, to look for secrets in it.
+  const { api, logLines } = useTestApi({ captureLogs: true });
 
   it('keeps every secret of a full journey out of logs and events', async () => {
     const email = `${uniqueId('leak')}@example.com`;
@@ -65,7 +54,7 @@ describe('identity: nothing secret leaves through logs or events', () => {
     await api.platform.events.drain();
 
     // The journey did produce logs and events to look at.
-    const logs = captured.output.join('');
+    const logs = logLines().join('');
     // The lines most likely to leak were written: each request as received, and its completion.
     expect(logs).toContain('"message":"Request received"');
     expect(logs).toContain('"message":"Request completed"');

@@ -1,13 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, inject, it, vi } from 'vitest';
 import { base32Decode, timeStep, totp } from '../../functions/identity/totp';
 import { verifyAuditChain } from '../../functions/kernel/audit/verifier';
 import { sealedKeyRef } from '../../functions/kernel/keys/aead';
 import { RateLimitPolicies } from '../../functions/kernel/rate-limit/policies';
 import { Keys } from '../../functions/kernel/storage/keys';
 import { bearer, signUpVerifiedUser, tokenFromMail, type TestUser } from '../support/identity';
-import { httpRequest, randomLoopbackIp, startTestApi, type TestApi, type TestResponse } from '../support/platform';
+import { httpRequest, randomLoopbackIp, useTestApi, type TestApi, type TestResponse } from '../support/platform';
 
 /**
  * The two-factor journey over real HTTP: enrolment, login with a TOTP or recovery code, turning it
@@ -27,14 +27,7 @@ const SENSITIVE = RateLimitPolicies.sensitive;
 const SENSITIVE_TOKEN_MS = (SENSITIVE.periodSeconds * 1000) / SENSITIVE.limit;
 const MFA_TOKEN_LIFETIME_MS = 5 * 60_000;
 
-let api: TestApi;
-
-beforeAll(async () => {
-  api = await startTestApi();
-});
-afterAll(async () => {
-  await api?.close();
-});
+const { api } = useTestApi();
 
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ['Date'] });

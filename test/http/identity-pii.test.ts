@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { openUserPii } from '../../functions/identity/account';
 import { hashPassword } from '../../functions/identity/passwords';
 import { userKeyRing } from '../../functions/identity/user-keys';
@@ -9,7 +9,7 @@ import { Keys } from '../../functions/kernel/storage/keys';
 import { CountingKeyProvider } from '../../local/counting-key-provider';
 import { LocalKeyProvider } from '../../local/local-key-provider';
 import { bearer, GOOD_PASSWORD, logIn, tokenFromMail } from '../support/identity';
-import { startTestApi, testPlatform, uniqueId, type TestApi } from '../support/platform';
+import { testPlatform, uniqueId, useTestApi } from '../support/platform';
 import { putRawItems, rawItem, rawPartition, type RawItem } from '../support/raw-items';
 
 /**
@@ -17,13 +17,8 @@ import { putRawItems, rawItem, rawPartition, type RawItem } from '../support/raw
  * the user's own data key (wrapped by the PII key); the table holds no plaintext of them.
  */
 describe('identity: personal data sealed under per-user data keys', () => {
-  let api: TestApi;
   const piiKeys = new CountingKeyProvider(LocalKeyProvider.fromKey(Buffer.from(inject('testPiiKey'), 'hex')));
-
-  beforeAll(async () => {
-    api = await startTestApi({ ...testPlatform(), piiKeys });
-  });
-  afterAll(() => api.close());
+  const { api } = useTestApi({ platform: () => ({ ...testPlatform(), piiKeys }) });
 
   /** A verified, logged-in account with a distinctive address and name. */
   async function person(overrides: { userAgent?: string; sourceIp?: string } = {}) {

@@ -1,17 +1,13 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { secretHash } from '../../functions/identity/one-time-tokens';
 import { SESSION_STATUS_CACHE_MS } from '../../functions/kernel/auth/authenticate';
 import { verifyAuditChain } from '../../functions/kernel/audit/verifier';
 import { bearer, eventually, GOOD_PASSWORD, logIn, signUpVerifiedUser } from '../support/identity';
-import { startTestApi, type TestApi } from '../support/platform';
+import { useTestApi } from '../support/platform';
 
 describe('identity: sessions and refresh tokens', () => {
-  let api: TestApi;
-  beforeAll(async () => {
-    api = await startTestApi();
-  });
-  afterAll(() => api.close());
+  const { api } = useTestApi();
 
   const refresh = (refreshToken: string) => api.request('POST', '/v1/auth/refresh', { body: { refreshToken } });
   const me = (accessToken: string) => api.request('GET', '/v1/me', { headers: bearer(accessToken) });

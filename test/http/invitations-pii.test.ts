@@ -1,12 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sealedKeyRef, SealedValueError } from '../../functions/kernel/keys/aead';
 import { KeyUnwrapError } from '../../functions/kernel/keys/key-provider';
 import { Keys } from '../../functions/kernel/storage/keys';
 import { InvitationRecord, openInvitationEmail } from '../../functions/orgs/invitations';
 import { LocalKeyProvider } from '../../local/local-key-provider';
-import { bearer, signUpVerifiedUser, tokenFromMail } from '../support/identity';
-import { startTestApi, uniqueId, type TestApi } from '../support/platform';
+import { actingAs, signUpVerifiedUser, tokenFromMail } from '../support/identity';
+import { uniqueId, useTestApi } from '../support/platform';
 import { putRawItems, rawItem, rawPartition } from '../support/raw-items';
 import { ownerWithOrg } from '../support/tenancy';
 
@@ -15,15 +15,9 @@ import { ownerWithOrg } from '../support/tenancy';
  * it is sealed under a data key of the invitation's own (PII key), which goes with the invitation.
  */
 describe('invitations: the invitee’s address sealed under the invitation’s data key', () => {
-  let api: TestApi;
-  beforeAll(async () => {
-    api = await startTestApi();
-  });
-  afterAll(() => api.close());
-
-  const as = (token: string) => ({ headers: bearer(token) });
+  const { api } = useTestApi();
   const invite = async (orgId: string, token: string, email: string) => {
-    const res = await api.request('POST', `/v1/orgs/${orgId}/invitations`, { ...as(token), body: { email, role: 'developer' } });
+    const res = await actingAs(api, token).post(`/v1/orgs/${orgId}/invitations`, { email, role: 'developer' });
     expect(res.status, res.text).toBe(201);
     return res.json.invitationId as string;
   };
@@ -40,7 +34,7 @@ describe('invitations: the invitee’s address sealed under the invitation’s d
     const partition = JSON.stringify([...(await rawPartition(api, `ORG#${orgId}`)), ...(await rawPartition(api, Keys.auditPartition(`org:${orgId}`)))]);
     for (const spelling of [email, email.toLowerCase(), email.split('@')[0]!]) expect(partition).not.toContain(spelling);
 
-    const list = await api.request('GET', `/v1/orgs/${orgId}/invitations`, as(owner.accessToken));
+    const list = await actingAs(api, owner).get(`/v1/orgs/${orgId}/invitations`);
     expect(list.json.invitations).toEqual([expect.objectContaining({ invitationId, email })]);
   });
 
@@ -61,12 +55,12 @@ describe('invitations: the invitee’s address sealed under the invitation’s d
     const { owner, orgId } = await ownerWithOrg(api, 'Gone Invites');
     const revokedEmail = `${uniqueId('revoked')}@example.com`;
     const revoked = await invite(orgId, owner.accessToken, revokedEmail);
-    expect((await api.request('DELETE', `/v1/orgs/${orgId}/invitations/${revoked}`, as(owner.accessToken))).status).toBe(204);
+    expect((await actingAs(api, owner).delete(`/v1/orgs/${orgId}/invitations/${revoked}`)).status).toBe(204);
     const acceptedEmail = `${uniqueId('accepted')}@example.com`;
     await invite(orgId, owner.accessToken, acceptedEmail);
     const token = await tokenFromMail(api.outbox, acceptedEmail, /invited to join Gone Invites/);
     const invitee = await signUpVerifiedUser(api, api.outbox, { email: acceptedEmail });
-    expect((await api.request('POST', '/v1/invitations/accept', { ...as(invitee.accessToken), body: { token } })).status).toBe(200);
+    expect((await actingAs(api, invitee).post('/v1/invitations/accept', { token })).status).toBe(200);
 
     const items = await rawPartition(api, `ORG#${orgId}`);
     expect(items.filter((i) => i.sk.startsWith('INVITE#'))).toEqual([]);
@@ -84,10 +78,10 @@ describe('invitations: the invitee’s address sealed under the invitation’s d
       { pk: `ORG#${orgId}`, sk: `INVITE#${invitationId}`, invitationId, orgId, email, role: 'viewer', invitedBy: owner.userId, createdAt: new Date().toISOString(), expiresAt, tokenHash },
       { ...Keys.invitationToken(tokenHash), orgId, invitationId, expiresAt },
     ]);
-    const list = await api.request('GET', `/v1/orgs/${orgId}/invitations`, as(owner.accessToken));
+    const list = await actingAs(api, owner).get(`/v1/orgs/${orgId}/invitations`);
     expect(list.json.invitations).toEqual([expect.objectContaining({ invitationId, email })]);
     const invitee = await signUpVerifiedUser(api, api.outbox, { email });
-    const accepted = await api.request('POST', '/v1/invitations/accept', { ...as(invitee.accessToken), body: { token } });
+    const accepted = await actingAs(api, invitee).post('/v1/invitations/accept', { token });
     expect(accepted.status, accepted.text).toBe(200);
     expect(await rawItem(api, { pk: `ORG#${orgId}`, sk: `INVITE#${invitationId}` })).toBeUndefined();
   });

@@ -1,19 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { verifyAuditChain } from '../../functions/kernel/audit/verifier';
-import { bearer, signUpVerifiedUser, tokenFromMail } from '../support/identity';
-import { startTestApi, uniqueId, type TestApi } from '../support/platform';
+import { actingAs, signUpVerifiedUser, tokenFromMail } from '../support/identity';
+import { uniqueId, useTestApi } from '../support/platform';
 import { addMember, ownerWithOrg } from '../support/tenancy';
 
 describe('invitations', () => {
-  let api: TestApi;
-  beforeAll(async () => {
-    api = await startTestApi();
-  });
-  afterAll(() => api.close());
-
-  const as = (token: string) => ({ headers: bearer(token) });
+  const { api } = useTestApi();
   const invite = (orgId: string, token: string, email: string, role = 'developer') =>
-    api.request('POST', `/v1/orgs/${orgId}/invitations`, { ...as(token), body: { email, role } });
+    actingAs(api, token).post(`/v1/orgs/${orgId}/invitations`, { email, role });
 
   it('invites by mail; the invitee, signed in with that verified address, joins with the role', async () => {
     const { owner, orgId } = await ownerWithOrg(api, 'Invite Co');
@@ -22,19 +16,19 @@ describe('invitations', () => {
     expect(created.status, created.text).toBe(201);
     expect(created.json).toMatchObject({ email, role: 'developer', invitationId: expect.stringMatching(/^inv_/) });
     expect(JSON.stringify(created.json)).not.toMatch(/token/i);
-    const pending = await api.request('GET', `/v1/orgs/${orgId}/invitations`, as(owner.accessToken));
+    const pending = await actingAs(api, owner).get(`/v1/orgs/${orgId}/invitations`);
     expect(pending.json.invitations).toHaveLength(1);
 
     const token = await tokenFromMail(api.outbox, email, /invited to join Invite Co/);
     const invitee = await signUpVerifiedUser(api, api.outbox, { email });
-    const accepted = await api.request('POST', '/v1/invitations/accept', { ...as(invitee.accessToken), body: { token } });
+    const accepted = await actingAs(api, invitee).post('/v1/invitations/accept', { token });
     expect(accepted.status, accepted.text).toBe(200);
     expect(accepted.json).toMatchObject({ orgId, role: 'developer' });
-    expect((await api.request('GET', `/v1/orgs/${orgId}`, as(invitee.accessToken))).status).toBe(200);
+    expect((await actingAs(api, invitee).get(`/v1/orgs/${orgId}`)).status).toBe(200);
     // Single use, and no longer pending.
-    const again = await api.request('POST', '/v1/invitations/accept', { ...as(invitee.accessToken), body: { token } });
+    const again = await actingAs(api, invitee).post('/v1/invitations/accept', { token });
     expect(again.status).toBe(400);
-    expect((await api.request('GET', `/v1/orgs/${orgId}/invitations`, as(owner.accessToken))).json.invitations).toHaveLength(0);
+    expect((await actingAs(api, owner).get(`/v1/orgs/${orgId}/invitations`)).json.invitations).toHaveLength(0);
     expect((await verifyAuditChain(api.platform.table, `org:${orgId}`)).ok).toBe(true);
   });
 
@@ -44,12 +38,12 @@ describe('invitations', () => {
     await invite(orgId, owner.accessToken, email);
     const token = await tokenFromMail(api.outbox, email, /invited/);
     const someoneElse = await signUpVerifiedUser(api, api.outbox);
-    const res = await api.request('POST', '/v1/invitations/accept', { ...as(someoneElse.accessToken), body: { token } });
+    const res = await actingAs(api, someoneElse).post('/v1/invitations/accept', { token });
     expect(res.status).toBe(403);
-    expect((await api.request('GET', `/v1/orgs/${orgId}`, as(someoneElse.accessToken))).status).toBe(404);
+    expect((await actingAs(api, someoneElse).get(`/v1/orgs/${orgId}`)).status).toBe(404);
     // The link still works for its owner.
     const invitee = await signUpVerifiedUser(api, api.outbox, { email });
-    expect((await api.request('POST', '/v1/invitations/accept', { ...as(invitee.accessToken), body: { token } })).status).toBe(200);
+    expect((await actingAs(api, invitee).post('/v1/invitations/accept', { token })).status).toBe(200);
   });
 
   it('keeps admin below owner: admins invite developers and viewers only; developers invite nobody', async () => {
@@ -67,9 +61,9 @@ describe('invitations', () => {
     const email = `${uniqueId('rev')}@example.com`;
     const created = await invite(orgId, owner.accessToken, email);
     const token = await tokenFromMail(api.outbox, email, /invited/);
-    expect((await api.request('DELETE', `/v1/orgs/${orgId}/invitations/${created.json.invitationId}`, as(owner.accessToken))).status).toBe(204);
+    expect((await actingAs(api, owner).delete(`/v1/orgs/${orgId}/invitations/${created.json.invitationId}`)).status).toBe(204);
     const invitee = await signUpVerifiedUser(api, api.outbox, { email });
-    const res = await api.request('POST', '/v1/invitations/accept', { ...as(invitee.accessToken), body: { token } });
+    const res = await actingAs(api, invitee).post('/v1/invitations/accept', { token });
     expect(res.status).toBe(400);
     expect(res.json.error.code).toBe('invalid_token');
   });

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { mintOrgScope } from '../../functions/kernel/auth/org-scope';
 import { Keys as TenantKeys, orgPartition } from '../../functions/kernel/storage/keys';
 import { getOrg, OrgKeyRotatedError, sealingKeyCheck } from '../../functions/kernel/tenancy/org-record';
@@ -13,12 +13,11 @@ import type { Context } from 'aws-lambda';
 import { createLogger } from '../../functions/kernel/logging/logger';
 import { envVarRecord, EnvVarRecord, putEnvVarWrite } from '../../functions/projects/env';
 import { LocalEventBus } from '../../local/local-event-bus';
-import { bearer, type TestUser } from '../support/identity';
+import { actingAs } from '../support/identity';
 import { orgKeyOf } from '../support/org-keys';
-import { startTestApi, testPlatform, type TestApi } from '../support/platform';
-import { addMember, ownerWithOrg } from '../support/tenancy';
+import { testPlatform, useTestApi, type TestApi } from '../support/platform';
+import { addMember, createProject, createService, ownerWithOrg } from '../support/tenancy';
 
-const worker = { type: 'worker', source: { image: 'ghcr.io/acme/jobs:1.0.0' }, cpu: 256, memory: 512 } as const;
 const randomValue = () => `v-${randomBytes(12).toString('hex')}`;
 const logger = createLogger('deploy-test');
 
@@ -28,23 +27,12 @@ const logger = createLogger('deploy-test');
  * that has not run yet, driven by hand).
  */
 describe('organization key rotation', () => {
-  let api: TestApi;
-  let quiet: TestApi;
-
-  const as = (on: TestApi, user: TestUser) => ({
-    get: (path: string) => on.request('GET', path, { headers: bearer(user.accessToken) }),
-    put: (path: string, body: unknown) => on.request('PUT', path, { body, headers: bearer(user.accessToken) }),
-    post: (path: string, body?: unknown) => on.request('POST', path, { ...(body === undefined ? {} : { body }), headers: bearer(user.accessToken) }),
-  });
-
   /** An organization with a project and a service, and `count` variables at each level (set by import). */
   async function world(on: TestApi, count: number) {
     const { owner, orgId } = await ownerWithOrg(on);
-    const me = as(on, owner);
-    const project = await me.post(`/v1/orgs/${orgId}/projects`, { name: `p${randomBytes(4).toString('hex')}` });
-    const projectId = project.json.projectId as string;
-    const service = await me.post(`/v1/orgs/${orgId}/projects/${projectId}/services`, { name: 'jobs', ...worker });
-    const serviceId = service.json.serviceId as string;
+    const me = actingAs(on, owner);
+    const projectId = await createProject(me, orgId);
+    const serviceId = await createService(me, orgId, projectId);
     const projectEnv = `/v1/orgs/${orgId}/projects/${projectId}/env`;
     const serviceEnv = `/v1/orgs/${orgId}/projects/${projectId}/services/${serviceId}/env`;
     const expected = new Map<string, string>();
@@ -77,10 +65,7 @@ describe('organization key rotation', () => {
   const asMap = (vars: { name: string; value: string }[]) => new Map(vars.map((v) => [v.name, v.value]));
 
   describe('as deployed', () => {
-    beforeAll(async () => {
-      api = await startTestApi();
-    });
-    afterAll(() => api.close());
+    const { api } = useTestApi();
 
     it('seals new values under the new version at once and re-seals the rest while every read keeps opening', async () => {
       const w = await world(api, 40);
@@ -155,9 +140,9 @@ describe('organization key rotation', () => {
 
     it('rotates again after a rotation completed, and only admins and owners may', async () => {
       const w = await world(api, 3);
-      const developer = as(api, await addMember(api, w.orgId, 'developer'));
-      const viewer = as(api, await addMember(api, w.orgId, 'viewer'));
-      const admin = as(api, await addMember(api, w.orgId, 'admin'));
+      const developer = actingAs(api, await addMember(api, w.orgId, 'developer'));
+      const viewer = actingAs(api, await addMember(api, w.orgId, 'viewer'));
+      const admin = actingAs(api, await addMember(api, w.orgId, 'admin'));
       expect((await viewer.get(w.keysPath)).status).toBe(403);
       expect((await developer.post(`${w.keysPath}/rotate`)).status).toBe(403);
       expect((await admin.post(`${w.keysPath}/rotate`)).status).toBe(202);
@@ -184,10 +169,7 @@ describe('organization key rotation', () => {
   });
 
   describe('before the re-seal runs', () => {
-    beforeAll(async () => {
-      quiet = await startTestApi(testPlatform({ events: new LocalEventBus({ rules: [] }) }));
-    });
-    afterAll(() => quiet.close());
+    const { api: quiet } = useTestApi({ platform: () => testPlatform({ events: new LocalEventBus({ rules: [] }) }) });
 
     it('refuses a second rotation while one re-seals, resumes a stalled one, and records progress page by page', async () => {
       const w = await world(quiet, 15);

@@ -1,26 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { verifyAuditChain } from '../../functions/kernel/audit/verifier';
-import { bearer, signUpVerifiedUser } from '../support/identity';
-import { startTestApi, type TestApi } from '../support/platform';
+import { actingAs, signUpVerifiedUser } from '../support/identity';
+import { useTestApi } from '../support/platform';
 import { addMember, ownerWithOrg } from '../support/tenancy';
 
 describe('organizations and members', () => {
-  let api: TestApi;
-  beforeAll(async () => {
-    api = await startTestApi();
-  });
-  afterAll(() => api.close());
-
-  const as = (token: string) => ({ headers: bearer(token) });
+  const { api } = useTestApi();
 
   it('creates an organization whose creator is its owner, and lists it among mine', async () => {
     const { owner, orgId } = await ownerWithOrg(api, 'Acme Cloud');
     expect(orgId).toMatch(/^o_[0-9a-f]{32}$/);
-    const mine = await api.request('GET', '/v1/orgs', as(owner.accessToken));
+    const mine = await actingAs(api, owner).get('/v1/orgs');
     expect(mine.json.orgs).toEqual([expect.objectContaining({ orgId, name: 'Acme Cloud', role: 'owner' })]);
-    const got = await api.request('GET', `/v1/orgs/${orgId}`, as(owner.accessToken));
+    const got = await actingAs(api, owner).get(`/v1/orgs/${orgId}`);
     expect(got.json).toMatchObject({ orgId, role: 'owner' });
-    const members = await api.request('GET', `/v1/orgs/${orgId}/members`, as(owner.accessToken));
+    const members = await actingAs(api, owner).get(`/v1/orgs/${orgId}/members`);
     expect(members.json.members).toEqual([expect.objectContaining({ userId: owner.userId, role: 'owner' })]);
   });
 
@@ -32,63 +26,63 @@ describe('organizations and members', () => {
       ['GET', `/v1/orgs/${orgId}/members`],
       ['DELETE', `/v1/orgs/${orgId}`],
     ] as const) {
-      const res = await api.request(method, path, as(stranger.accessToken));
+      const res = await api.request(method, path, { headers: actingAs(api, stranger).headers });
       expect(res.status, `${method} ${path}`).toBe(404);
       expect(res.json.error.code).toBe('not_found');
     }
-    const rename = await api.request('PATCH', `/v1/orgs/${orgId}`, { ...as(stranger.accessToken), body: { name: 'Mine now' } });
+    const rename = await actingAs(api, stranger).patch(`/v1/orgs/${orgId}`, { name: 'Mine now' });
     expect(rename.status).toBe(404);
   });
 
   it('lets a viewer read but not change anything', async () => {
     const { orgId } = await ownerWithOrg(api);
     const viewer = await addMember(api, orgId, 'viewer');
-    expect((await api.request('GET', `/v1/orgs/${orgId}`, as(viewer.accessToken))).status).toBe(200);
-    expect((await api.request('GET', `/v1/orgs/${orgId}/members`, as(viewer.accessToken))).status).toBe(200);
-    const rename = await api.request('PATCH', `/v1/orgs/${orgId}`, { ...as(viewer.accessToken), body: { name: 'Nope' } });
+    expect((await actingAs(api, viewer).get(`/v1/orgs/${orgId}`)).status).toBe(200);
+    expect((await actingAs(api, viewer).get(`/v1/orgs/${orgId}/members`)).status).toBe(200);
+    const rename = await actingAs(api, viewer).patch(`/v1/orgs/${orgId}`, { name: 'Nope' });
     expect(rename.status).toBe(403);
     expect(rename.json.error.code).toBe('forbidden');
-    expect((await api.request('DELETE', `/v1/orgs/${orgId}`, as(viewer.accessToken))).status).toBe(403);
+    expect((await actingAs(api, viewer).delete(`/v1/orgs/${orgId}`)).status).toBe(403);
   });
 
   it('keeps admin below owner: an admin cannot grant, change or remove owners and admins, nor delete the org', async () => {
     const { owner, orgId } = await ownerWithOrg(api);
     const admin = await addMember(api, orgId, 'admin');
     const dev = await addMember(api, orgId, 'developer');
-    const promote = await api.request('PATCH', `/v1/orgs/${orgId}/members/${dev.userId}`, { ...as(admin.accessToken), body: { role: 'admin' } });
+    const promote = await actingAs(api, admin).patch(`/v1/orgs/${orgId}/members/${dev.userId}`, { role: 'admin' });
     expect(promote.status).toBe(403);
-    const demoteOwner = await api.request('PATCH', `/v1/orgs/${orgId}/members/${owner.userId}`, { ...as(admin.accessToken), body: { role: 'viewer' } });
+    const demoteOwner = await actingAs(api, admin).patch(`/v1/orgs/${orgId}/members/${owner.userId}`, { role: 'viewer' });
     expect(demoteOwner.status).toBe(403);
-    expect((await api.request('DELETE', `/v1/orgs/${orgId}/members/${owner.userId}`, as(admin.accessToken))).status).toBe(403);
-    expect((await api.request('DELETE', `/v1/orgs/${orgId}`, as(admin.accessToken))).status).toBe(403);
+    expect((await actingAs(api, admin).delete(`/v1/orgs/${orgId}/members/${owner.userId}`)).status).toBe(403);
+    expect((await actingAs(api, admin).delete(`/v1/orgs/${orgId}`)).status).toBe(403);
     // Within its reach: developer ↔ viewer.
-    const toViewer = await api.request('PATCH', `/v1/orgs/${orgId}/members/${dev.userId}`, { ...as(admin.accessToken), body: { role: 'viewer' } });
+    const toViewer = await actingAs(api, admin).patch(`/v1/orgs/${orgId}/members/${dev.userId}`, { role: 'viewer' });
     expect(toViewer.status).toBe(200);
     expect(toViewer.json.role).toBe('viewer');
     // The owner can promote.
-    expect((await api.request('PATCH', `/v1/orgs/${orgId}/members/${dev.userId}`, { ...as(owner.accessToken), body: { role: 'admin' } })).status).toBe(200);
+    expect((await actingAs(api, owner).patch(`/v1/orgs/${orgId}/members/${dev.userId}`, { role: 'admin' })).status).toBe(200);
   });
 
   it('never leaves an organization without an owner', async () => {
     const { owner, orgId } = await ownerWithOrg(api);
-    const demote = await api.request('PATCH', `/v1/orgs/${orgId}/members/${owner.userId}`, { ...as(owner.accessToken), body: { role: 'admin' } });
+    const demote = await actingAs(api, owner).patch(`/v1/orgs/${orgId}/members/${owner.userId}`, { role: 'admin' });
     expect(demote.status).toBe(409);
-    expect((await api.request('DELETE', `/v1/orgs/${orgId}/members/${owner.userId}`, as(owner.accessToken))).status).toBe(409);
+    expect((await actingAs(api, owner).delete(`/v1/orgs/${orgId}/members/${owner.userId}`)).status).toBe(409);
     // With a second owner, one may step down.
     const second = await addMember(api, orgId, 'owner');
-    expect((await api.request('PATCH', `/v1/orgs/${orgId}/members/${owner.userId}`, { ...as(owner.accessToken), body: { role: 'admin' } })).status).toBe(200);
-    expect((await api.request('PATCH', `/v1/orgs/${orgId}/members/${second.userId}`, { ...as(second.accessToken), body: { role: 'admin' } })).status).toBe(409);
+    expect((await actingAs(api, owner).patch(`/v1/orgs/${orgId}/members/${owner.userId}`, { role: 'admin' })).status).toBe(200);
+    expect((await actingAs(api, second).patch(`/v1/orgs/${orgId}/members/${second.userId}`, { role: 'admin' })).status).toBe(409);
   });
 
   it('lets two owners demoting each other at once leave exactly one owner', async () => {
     const { owner, orgId } = await ownerWithOrg(api);
     const second = await addMember(api, orgId, 'owner');
     const results = await Promise.all([
-      api.request('PATCH', `/v1/orgs/${orgId}/members/${second.userId}`, { ...as(owner.accessToken), body: { role: 'admin' } }),
-      api.request('PATCH', `/v1/orgs/${orgId}/members/${owner.userId}`, { ...as(second.accessToken), body: { role: 'admin' } }),
+      actingAs(api, owner).patch(`/v1/orgs/${orgId}/members/${second.userId}`, { role: 'admin' }),
+      actingAs(api, second).patch(`/v1/orgs/${orgId}/members/${owner.userId}`, { role: 'admin' }),
     ]);
     // Both stay members (as owner or admin), so either may read the outcome.
-    const members = await api.request('GET', `/v1/orgs/${orgId}/members`, as(owner.accessToken));
+    const members = await actingAs(api, owner).get(`/v1/orgs/${orgId}/members`);
     const owners = members.json.members.filter((m: { role: string }) => m.role === 'owner');
     expect(owners).toHaveLength(1);
     expect(results.filter((r) => r.status === 200)).toHaveLength(1);
@@ -97,39 +91,35 @@ describe('organizations and members', () => {
   it('ends a removed member’s access at once', async () => {
     const { owner, orgId } = await ownerWithOrg(api);
     const dev = await addMember(api, orgId, 'developer');
-    expect((await api.request('GET', `/v1/orgs/${orgId}`, as(dev.accessToken))).status).toBe(200);
-    expect((await api.request('DELETE', `/v1/orgs/${orgId}/members/${dev.userId}`, as(owner.accessToken))).status).toBe(204);
-    expect((await api.request('GET', `/v1/orgs/${orgId}`, as(dev.accessToken))).status).toBe(404);
-    expect((await api.request('GET', '/v1/orgs', as(dev.accessToken))).json.orgs).toEqual([]);
+    expect((await actingAs(api, dev).get(`/v1/orgs/${orgId}`)).status).toBe(200);
+    expect((await actingAs(api, owner).delete(`/v1/orgs/${orgId}/members/${dev.userId}`)).status).toBe(204);
+    expect((await actingAs(api, dev).get(`/v1/orgs/${orgId}`)).status).toBe(404);
+    expect((await actingAs(api, dev).get('/v1/orgs')).json.orgs).toEqual([]);
   });
 
   it('renames and deletes (owner only), audited in a chain that verifies', async () => {
     const { owner, orgId } = await ownerWithOrg(api);
-    const renamed = await api.request('PATCH', `/v1/orgs/${orgId}`, { ...as(owner.accessToken), body: { name: 'Renamed' } });
+    const renamed = await actingAs(api, owner).patch(`/v1/orgs/${orgId}`, { name: 'Renamed' });
     expect(renamed.json.name).toBe('Renamed');
     const dev = await addMember(api, orgId, 'developer');
-    await api.request('PATCH', `/v1/orgs/${orgId}/members/${dev.userId}`, { ...as(owner.accessToken), body: { role: 'viewer' } });
-    expect((await api.request('DELETE', `/v1/orgs/${orgId}`, as(owner.accessToken))).status).toBe(204);
-    expect((await api.request('GET', `/v1/orgs/${orgId}`, as(owner.accessToken))).status).toBe(404);
+    await actingAs(api, owner).patch(`/v1/orgs/${orgId}/members/${dev.userId}`, { role: 'viewer' });
+    expect((await actingAs(api, owner).delete(`/v1/orgs/${orgId}`)).status).toBe(204);
+    expect((await actingAs(api, owner).get(`/v1/orgs/${orgId}`)).status).toBe(404);
     const chain = await verifyAuditChain(api.platform.table, `org:${orgId}`);
     expect(chain).toMatchObject({ ok: true, checked: 4 });
   });
 
   it('validates ids and names', async () => {
     const { owner } = await ownerWithOrg(api);
-    expect((await api.request('GET', '/v1/orgs/not-an-id', as(owner.accessToken))).status).toBe(400);
-    expect((await api.request('POST', '/v1/orgs', { ...as(owner.accessToken), body: { name: '' } })).status).toBe(400);
-    expect((await api.request('POST', '/v1/orgs', { ...as(owner.accessToken), body: { name: 'x', owner: 'someone' } })).status).toBe(400);
+    expect((await actingAs(api, owner).get('/v1/orgs/not-an-id')).status).toBe(400);
+    expect((await actingAs(api, owner).post('/v1/orgs', { name: '' })).status).toBe(400);
+    expect((await actingAs(api, owner).post('/v1/orgs', { name: 'x', owner: 'someone' })).status).toBe(400);
     expect((await api.request('POST', '/v1/orgs', { body: { name: 'anonymous' } })).status).toBe(401);
   });
 });
 
 describe('organization keys', () => {
-  let api: TestApi;
-  beforeAll(async () => {
-    api = await startTestApi();
-  });
-  afterAll(() => api.close());
+  const { api } = useTestApi();
 
   it('gives every new organization a key: stored wrapped, with a public env key, and never returned', async () => {
     const { owner, orgId } = await ownerWithOrg(api);
@@ -144,7 +134,7 @@ describe('organization keys', () => {
     const identity = { org: orgId, project: 'p_x', service: '', name: 'TOKEN', version: 1 };
     const sealed = sealEnvValue(orgId, record, identity, 'canary');
     expect((await new OrgKeyRing(api.platform.keys).open(orgId, record)).openEnvValue(identity, sealed).toString()).toBe('canary');
-    const got = await api.request('GET', `/v1/orgs/${orgId}`, { headers: bearer(owner.accessToken) });
+    const got = await actingAs(api, owner).get(`/v1/orgs/${orgId}`);
     expect(got.text).not.toContain(record.wrapped);
     expect(got.json).not.toHaveProperty('orgKeys');
   });

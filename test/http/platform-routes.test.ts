@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SECURITY_HEADERS } from '../../functions/kernel/http/security-headers';
-import { startTestApi, testPlatform, type TestApi } from '../support/platform';
+import { testPlatform, useTestApi } from '../support/platform';
 import { freePort } from '../support/ports';
 
 const expectSecurityHeaders = (headers: Headers) => {
@@ -14,11 +14,7 @@ const expectErrorShape = (json: any, code: string, headers: Headers) => {
 };
 
 describe('platform routes over the local gateway', () => {
-  let api: TestApi;
-  beforeAll(async () => {
-    api = await startTestApi();
-  });
-  afterAll(() => api.close());
+  const { api } = useTestApi();
 
   it('answers GET /v1/health with 200, the version and every security header', async () => {
     const res = await api.request('GET', '/v1/health');
@@ -87,13 +83,8 @@ describe('platform routes over the local gateway', () => {
 });
 
 describe('GET /v1/health when storage is down', () => {
-  let api: TestApi;
-  beforeAll(async () => {
-    // A port that nothing listens on: connections are refused at once.
-    const port = await freePort();
-    api = await startTestApi(testPlatform({ endpoint: `http://127.0.0.1:${port}` }));
-  });
-  afterAll(() => api.close());
+  // A port that nothing listens on: connections are refused at once.
+  const { api } = useTestApi({ platform: async () => testPlatform({ endpoint: `http://127.0.0.1:${await freePort()}` }) });
 
   it('answers 503 service_unavailable in the JSON error shape', async () => {
     const res = await api.request('GET', '/v1/health');

@@ -1,12 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AuditRecord } from '../../functions/kernel/audit/record';
 import { verifyAuditChain } from '../../functions/kernel/audit/verifier';
-import { mintOrgScope } from '../../functions/kernel/auth/org-scope';
-import type { Role } from '../../functions/kernel/auth/permissions';
 import { Keys } from '../../functions/kernel/storage/keys';
-import { membershipWrite } from '../../functions/kernel/tenancy/memberships';
-import { bearer, signUpVerifiedUser, type TestUser } from '../support/identity';
-import { startTestApi, type TestApi, type TestResponse } from '../support/platform';
+import { actingAs } from '../support/identity';
+import { useTestApi, type TestResponse } from '../support/platform';
+import { addMember, createProject, ownerWithOrg } from '../support/tenancy';
 
 const web = { name: 'api', type: 'web', source: { image: 'ghcr.io/acme/api:1.4.2' }, cpu: 256, memory: 512, port: 8080 } as const;
 const worker = { name: 'jobs', type: 'worker', source: { github: { repo: 'acme/jobs', branch: 'main' } }, cpu: 512, memory: 1024 } as const;
@@ -14,33 +12,13 @@ const worker = { name: 'jobs', type: 'worker', source: { github: { repo: 'acme/j
 const issuePaths = (res: TestResponse): string[] => (res.json.error.issues ?? []).map((i: { path: string }) => i.path);
 
 describe('projects and services', () => {
-  let api: TestApi;
-  beforeAll(async () => {
-    api = await startTestApi();
-  });
-  afterAll(() => api.close());
+  const { api } = useTestApi();
 
-  /** A user, their new organization (as owner) and the calls they make in it. */
-  async function ownerWithOrg() {
-    const owner = await signUpVerifiedUser(api, api.outbox);
-    const org = await api.request('POST', '/v1/orgs', { body: { name: 'Acme' }, headers: bearer(owner.accessToken) });
-    expect(org.status).toBe(201);
-    return { owner, orgId: org.json.orgId as string, base: `/v1/orgs/${org.json.orgId}` };
+  /** A user, their new organization (as owner) and its base path. */
+  async function ownerWithOrgPath() {
+    const { owner, orgId } = await ownerWithOrg(api);
+    return { owner, orgId, base: `/v1/orgs/${orgId}` };
   }
-
-  /** Another user with `role` in the organization (written directly: invitations do not exist yet). */
-  async function memberWith(orgId: string, role: Role): Promise<TestUser> {
-    const user = await signUpVerifiedUser(api, api.outbox);
-    await api.platform.table.transact([membershipWrite(mintOrgScope(orgId), user.userId, role, new Date())]);
-    return user;
-  }
-
-  const as = (user: TestUser) => ({
-    get: (path: string) => api.request('GET', path, { headers: bearer(user.accessToken) }),
-    post: (path: string, body: unknown) => api.request('POST', path, { body, headers: bearer(user.accessToken) }),
-    patch: (path: string, body: unknown) => api.request('PATCH', path, { body, headers: bearer(user.accessToken) }),
-    delete: (path: string) => api.request('DELETE', path, { headers: bearer(user.accessToken) }),
-  });
 
   async function orgRecords(orgId: string) {
     const page = await api.platform.table.query({ schema: AuditRecord, partition: Keys.auditPartition(`org:${orgId}`), consistent: true });
@@ -49,8 +27,8 @@ describe('projects and services', () => {
 
   describe('projects', () => {
     it('creates, reads, lists, updates and deletes a project, each change audited in the org chain', async () => {
-      const { owner, orgId, base } = await ownerWithOrg();
-      const me = as(owner);
+      const { owner, orgId, base } = await ownerWithOrgPath();
+      const me = actingAs(api, owner);
       const created = await me.post(`${base}/projects`, { name: 'shop', description: 'The shop' });
       expect(created.status, created.text).toBe(201);
       expect(created.json).toMatchObject({ name: 'shop', description: 'The shop', version: 1 });
@@ -76,8 +54,8 @@ describe('projects and services', () => {
     });
 
     it('pages through projects with an opaque cursor', async () => {
-      const { owner, base } = await ownerWithOrg();
-      const me = as(owner);
+      const { owner, base } = await ownerWithOrgPath();
+      const me = actingAs(api, owner);
       const ids = new Set<string>();
       for (const name of ['a', 'b', 'c', 'd', 'e']) ids.add((await me.post(`${base}/projects`, { name })).json.projectId);
       const seen: string[] = [];
@@ -97,16 +75,16 @@ describe('projects and services', () => {
     });
 
     it('refuses a cursor from another organization and a limit out of range', async () => {
-      const a = await ownerWithOrg();
-      const b = await ownerWithOrg();
-      for (const name of ['a', 'b']) await as(a.owner).post(`${a.base}/projects`, { name });
-      const first = await as(a.owner).get(`${a.base}/projects?limit=1`);
+      const a = await ownerWithOrgPath();
+      const b = await ownerWithOrgPath();
+      for (const name of ['a', 'b']) await actingAs(api, a.owner).post(`${a.base}/projects`, { name });
+      const first = await actingAs(api, a.owner).get(`${a.base}/projects?limit=1`);
       expect(first.json.cursor).toBeDefined();
-      const forged = await as(b.owner).get(`${b.base}/projects?cursor=${encodeURIComponent(first.json.cursor)}`);
+      const forged = await actingAs(api, b.owner).get(`${b.base}/projects?cursor=${encodeURIComponent(first.json.cursor)}`);
       expect(forged.status).toBe(400);
       expect(issuePaths(forged)).toEqual(['query.cursor']);
       for (const limit of ['0', '101', 'ten']) {
-        const res = await as(a.owner).get(`${a.base}/projects?limit=${limit}`);
+        const res = await actingAs(api, a.owner).get(`${a.base}/projects?limit=${limit}`);
         expect(res.status, limit).toBe(400);
         expect(issuePaths(res)).toEqual(['query.limit']);
       }
@@ -119,16 +97,16 @@ describe('projects and services', () => {
       [{ name: 'shop', description: 'x'.repeat(501) }, 'body.description'],
       [{ name: 'shop', owner: 'me' }, 'body.owner'],
     ])('refuses the project %j on %s', async (body, path) => {
-      const { owner, base } = await ownerWithOrg();
-      const res = await as(owner).post(`${base}/projects`, body);
+      const { owner, base } = await ownerWithOrgPath();
+      const res = await actingAs(api, owner).post(`${base}/projects`, body);
       expect(res.status).toBe(400);
       expect(res.json.error.code).toBe('validation_failed');
       expect(issuePaths(res)).toEqual([path]);
     });
 
     it('answers 412 to a PATCH based on a stale version, and lets one of two concurrent PATCHes win', async () => {
-      const { owner, orgId, base } = await ownerWithOrg();
-      const me = as(owner);
+      const { owner, orgId, base } = await ownerWithOrgPath();
+      const me = actingAs(api, owner);
       const path = `${base}/projects/${(await me.post(`${base}/projects`, { name: 'shop' })).json.projectId}`;
       expect((await me.patch(path, { version: 1, name: 'store' })).status).toBe(200);
       const stale = await me.patch(path, { version: 1, name: 'market' });
@@ -144,22 +122,22 @@ describe('projects and services', () => {
     });
 
     it('lets a viewer read but not create, update or delete (403)', async () => {
-      const { owner, orgId, base } = await ownerWithOrg();
-      const project = (await as(owner).post(`${base}/projects`, { name: 'shop' })).json;
+      const { owner, orgId, base } = await ownerWithOrgPath();
+      const project = (await actingAs(api, owner).post(`${base}/projects`, { name: 'shop' })).json;
       const path = `${base}/projects/${project.projectId}`;
-      const viewer = as(await memberWith(orgId, 'viewer'));
+      const viewer = actingAs(api, await addMember(api, orgId, 'viewer'));
       expect((await viewer.get(path)).status).toBe(200);
       expect((await viewer.get(`${base}/projects`)).status).toBe(200);
       for (const res of [await viewer.post(`${base}/projects`, { name: 'mine' }), await viewer.patch(path, { version: 1, name: 'mine' }), await viewer.delete(path)]) {
         expect(res.status).toBe(403);
         expect(res.json.error.code).toBe('forbidden');
       }
-      expect((await as(owner).get(path)).json).toEqual(project);
+      expect((await actingAs(api, owner).get(path)).json).toEqual(project);
     });
 
     it('lets a developer create and update a project but not delete it (403)', async () => {
-      const { orgId, base } = await ownerWithOrg();
-      const developer = as(await memberWith(orgId, 'developer'));
+      const { orgId, base } = await ownerWithOrgPath();
+      const developer = actingAs(api, await addMember(api, orgId, 'developer'));
       const created = await developer.post(`${base}/projects`, { name: 'shop' });
       expect(created.status).toBe(201);
       const path = `${base}/projects/${created.json.projectId}`;
@@ -171,21 +149,21 @@ describe('projects and services', () => {
     });
 
     it('refuses a second project of the same name in an organization (409 conflict), but not in another organization', async () => {
-      const a = await ownerWithOrg();
-      const b = await ownerWithOrg();
-      expect((await as(a.owner).post(`${a.base}/projects`, { name: 'shop' })).status).toBe(201);
-      const again = await as(a.owner).post(`${a.base}/projects`, { name: 'shop', description: 'twin' });
+      const a = await ownerWithOrgPath();
+      const b = await ownerWithOrgPath();
+      expect((await actingAs(api, a.owner).post(`${a.base}/projects`, { name: 'shop' })).status).toBe(201);
+      const again = await actingAs(api, a.owner).post(`${a.base}/projects`, { name: 'shop', description: 'twin' });
       expect(again.status).toBe(409);
       expect(again.json.error.code).toBe('conflict');
-      expect((await as(b.owner).post(`${b.base}/projects`, { name: 'shop' })).status).toBe(201);
-      expect((await as(a.owner).get(`${a.base}/projects`)).json.projects).toHaveLength(1);
+      expect((await actingAs(api, b.owner).post(`${b.base}/projects`, { name: 'shop' })).status).toBe(201);
+      expect((await actingAs(api, a.owner).get(`${a.base}/projects`)).json.projects).toHaveLength(1);
       // The refused create wrote nothing, not even an audit record.
       expect((await orgRecords(a.orgId)).filter((r) => r.action === 'project.created')).toHaveLength(1);
     });
 
     it('frees a name when its project is deleted or renamed, and refuses a rename onto a taken name', async () => {
-      const { owner, base } = await ownerWithOrg();
-      const me = as(owner);
+      const { owner, base } = await ownerWithOrgPath();
+      const me = actingAs(api, owner);
       const shop = (await me.post(`${base}/projects`, { name: 'shop' })).json;
       const blog = (await me.post(`${base}/projects`, { name: 'blog' })).json;
 
@@ -206,17 +184,17 @@ describe('projects and services', () => {
     });
 
     it('lets exactly one of several concurrent creates with one name succeed', async () => {
-      const { owner, base } = await ownerWithOrg();
-      const racing = await Promise.all(Array.from({ length: 4 }, () => as(owner).post(`${base}/projects`, { name: 'shop' })));
+      const { owner, base } = await ownerWithOrgPath();
+      const racing = await Promise.all(Array.from({ length: 4 }, () => actingAs(api, owner).post(`${base}/projects`, { name: 'shop' })));
       expect(racing.map((r) => r.status).sort()).toEqual([201, 409, 409, 409]);
-      expect((await as(owner).get(`${base}/projects`)).json.projects).toHaveLength(1);
+      expect((await actingAs(api, owner).get(`${base}/projects`)).json.projects).toHaveLength(1);
     });
 
     it("answers 404 to another organization's owner on every project route, and changes nothing", async () => {
-      const mine = await ownerWithOrg();
-      const theirs = await ownerWithOrg();
-      const project = (await as(mine.owner).post(`${mine.base}/projects`, { name: 'shop' })).json;
-      const intruder = as(theirs.owner);
+      const mine = await ownerWithOrgPath();
+      const theirs = await ownerWithOrgPath();
+      const project = (await actingAs(api, mine.owner).post(`${mine.base}/projects`, { name: 'shop' })).json;
+      const intruder = actingAs(api, theirs.owner);
       // Their own org in the path, my project id: the project is not in their org.
       const viaTheirOrg = `${theirs.base}/projects/${project.projectId}`;
       // My org in the path: they are not a member.
@@ -228,20 +206,20 @@ describe('projects and services', () => {
         }
       }
       expect((await intruder.get(`${mine.base}/projects`)).status).toBe(404);
-      expect((await as(mine.owner).get(viaMyOrg)).json).toEqual(project);
+      expect((await actingAs(api, mine.owner).get(viaMyOrg)).json).toEqual(project);
     });
   });
 
   describe('services', () => {
     async function projectWithOwner() {
-      const ctx = await ownerWithOrg();
-      const project = (await as(ctx.owner).post(`${ctx.base}/projects`, { name: 'shop' })).json;
-      return { ...ctx, projectId: project.projectId as string, projectPath: `${ctx.base}/projects/${project.projectId}` };
+      const ctx = await ownerWithOrgPath();
+      const projectId = await createProject(actingAs(api, ctx.owner), ctx.orgId, { name: 'shop' });
+      return { ...ctx, projectId, projectPath: `${ctx.base}/projects/${projectId}` };
     }
 
     it('creates, reads, lists, updates and deletes a service with its defaults, each change audited', async () => {
       const { owner, orgId, projectPath } = await projectWithOwner();
-      const me = as(owner);
+      const me = actingAs(api, owner);
       const created = await me.post(`${projectPath}/services`, web);
       expect(created.status).toBe(201);
       expect(created.json).toMatchObject({ ...web, replicas: 1, egress: 'internet', public: false, version: 1 });
@@ -289,7 +267,7 @@ describe('projects and services', () => {
       ['an unknown field', { ...worker, privileged: true }, 'body.privileged'],
     ])('refuses %s (400 on %s)', async (_what, body, path) => {
       const { owner, projectPath } = await projectWithOwner();
-      const res = await as(owner).post(`${projectPath}/services`, body);
+      const res = await actingAs(api, owner).post(`${projectPath}/services`, body);
       expect(res.status).toBe(400);
       expect(res.json.error.code).toBe('validation_failed');
       expect(issuePaths(res)).toEqual([path]);
@@ -297,7 +275,7 @@ describe('projects and services', () => {
 
     it('checks a PATCH against the whole merged spec and refuses to rename', async () => {
       const { owner, projectPath } = await projectWithOwner();
-      const me = as(owner);
+      const me = actingAs(api, owner);
       const path = `${projectPath}/services/${(await me.post(`${projectPath}/services`, web)).json.serviceId}`;
       const tooMuch = await me.patch(path, { version: 1, memory: 4096 });
       expect(tooMuch.status).toBe(400);
@@ -314,7 +292,7 @@ describe('projects and services', () => {
 
     it('answers 412 to a stale version and lets one of two concurrent PATCHes win', async () => {
       const { owner, projectPath } = await projectWithOwner();
-      const me = as(owner);
+      const me = actingAs(api, owner);
       const path = `${projectPath}/services/${(await me.post(`${projectPath}/services`, worker)).json.serviceId}`;
       expect((await me.patch(path, { version: 1, replicas: 2 })).status).toBe(200);
       const stale = await me.patch(path, { version: 1, replicas: 5 });
@@ -328,7 +306,7 @@ describe('projects and services', () => {
 
     it('refuses to delete a project while it has services (409), and allows it once they are gone', async () => {
       const { owner, orgId, projectPath } = await projectWithOwner();
-      const me = as(owner);
+      const me = actingAs(api, owner);
       const service = (await me.post(`${projectPath}/services`, worker)).json;
       const refused = await me.delete(projectPath);
       expect(refused.status).toBe(409);
@@ -342,7 +320,7 @@ describe('projects and services', () => {
 
     it('never leaves a service under a deleted project when both race', async () => {
       const { owner, projectPath } = await projectWithOwner();
-      const me = as(owner);
+      const me = actingAs(api, owner);
       const [created, deleted] = await Promise.all([me.post(`${projectPath}/services`, worker), me.delete(projectPath)]);
       // Either order is fine; both succeeding is not.
       expect([created.status, deleted.status].sort()).not.toEqual([201, 204].sort());
@@ -352,7 +330,7 @@ describe('projects and services', () => {
 
     it('refuses a second service of the same name in a project (409 conflict), but not in another project, and frees it on delete', async () => {
       const { owner, base, projectPath } = await projectWithOwner();
-      const me = as(owner);
+      const me = actingAs(api, owner);
       const first = await me.post(`${projectPath}/services`, worker);
       expect(first.status).toBe(201);
       const again = await me.post(`${projectPath}/services`, { ...web, name: worker.name });
@@ -369,16 +347,16 @@ describe('projects and services', () => {
 
     it('lets exactly one of several concurrent service creates with one name succeed', async () => {
       const { owner, projectPath } = await projectWithOwner();
-      const racing = await Promise.all(Array.from({ length: 4 }, () => as(owner).post(`${projectPath}/services`, worker)));
+      const racing = await Promise.all(Array.from({ length: 4 }, () => actingAs(api, owner).post(`${projectPath}/services`, worker)));
       expect(racing.map((r) => r.status).sort()).toEqual([201, 409, 409, 409]);
-      expect((await as(owner).get(`${projectPath}/services`)).json.services).toHaveLength(1);
+      expect((await actingAs(api, owner).get(`${projectPath}/services`)).json.services).toHaveLength(1);
     });
 
     it('lets a viewer read services but not write or delete them (403)', async () => {
       const { owner, orgId, projectPath } = await projectWithOwner();
-      const service = (await as(owner).post(`${projectPath}/services`, worker)).json;
+      const service = (await actingAs(api, owner).post(`${projectPath}/services`, worker)).json;
       const path = `${projectPath}/services/${service.serviceId}`;
-      const viewer = as(await memberWith(orgId, 'viewer'));
+      const viewer = actingAs(api, await addMember(api, orgId, 'viewer'));
       expect((await viewer.get(path)).json).toEqual(service);
       expect((await viewer.get(`${projectPath}/services`)).status).toBe(200);
       for (const res of [await viewer.post(`${projectPath}/services`, { ...worker, name: 'other' }), await viewer.patch(path, { version: 1, replicas: 0 }), await viewer.delete(path)]) {
@@ -389,7 +367,7 @@ describe('projects and services', () => {
 
     it('lets a developer create, update and delete services', async () => {
       const { orgId, projectPath } = await projectWithOwner();
-      const developer = as(await memberWith(orgId, 'developer'));
+      const developer = actingAs(api, await addMember(api, orgId, 'developer'));
       const created = await developer.post(`${projectPath}/services`, worker);
       expect(created.status).toBe(201);
       const path = `${projectPath}/services/${created.json.serviceId}`;
@@ -400,8 +378,8 @@ describe('projects and services', () => {
     it("answers 404 to another organization's owner for my service ids, under their org or mine", async () => {
       const mine = await projectWithOwner();
       const theirs = await projectWithOwner();
-      const service = (await as(mine.owner).post(`${mine.projectPath}/services`, worker)).json;
-      const intruder = as(theirs.owner);
+      const service = (await actingAs(api, mine.owner).post(`${mine.projectPath}/services`, worker)).json;
+      const intruder = actingAs(api, theirs.owner);
       const paths = [
         `${mine.projectPath}/services/${service.serviceId}`,
         `${theirs.base}/projects/${mine.projectId}/services/${service.serviceId}`,
@@ -416,7 +394,7 @@ describe('projects and services', () => {
       }
       expect((await intruder.get(`${theirs.base}/projects/${mine.projectId}/services`)).status).toBe(404);
       expect((await intruder.post(`${theirs.base}/projects/${mine.projectId}/services`, worker)).status).toBe(404);
-      expect((await as(mine.owner).get(paths[0]!)).json).toEqual(service);
+      expect((await actingAs(api, mine.owner).get(paths[0]!)).json).toEqual(service);
     });
   });
 });

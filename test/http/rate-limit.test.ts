@@ -11,7 +11,8 @@ import { installPlatform } from '../../functions/kernel/platform/platform';
 import { consumeRateLimit } from '../../functions/kernel/rate-limit/consume';
 import { RateLimitPolicies } from '../../functions/kernel/rate-limit/policies';
 import { startGateway, type RunningGateway } from '../../local/gateway';
-import { httpRequest, randomLoopbackIp, startTestApi, testPlatform, uniqueId, type TestApi, type TestResponse } from '../support/platform';
+import { bearer } from '../support/identity';
+import { httpRequest, randomLoopbackIp, testPlatform, uniqueId, useTestApi, type TestResponse } from '../support/platform';
 import { freePort } from '../support/ports';
 
 // A route per class, served by the real pipeline (createApiHandler) and the local gateway.
@@ -101,13 +102,12 @@ function buildHandler(logger = createLogger('rate-limit-test')) {
   );
 }
 
-/** `Authorization: Bearer <userId>` is that user: every test makes its own principals. */
+/** `Authorization: Bearer <userId>` (`bearer(userId)`) is that user: every test makes its own principals. */
 const fakeAuthenticate: Authenticator = async ({ authorization }) => {
   const match = /^Bearer (u[0-9a-f]{12})$/.exec(authorization ?? '');
   if (!match) throw new UnauthenticatedError();
   return { type: 'user', userId: match[1]!, sessionId: 's' };
 };
-const as = (userId: string) => ({ authorization: `Bearer ${userId}` });
 
 const rateHeaders = (res: TestResponse) => ({
   limit: res.headers.get('ratelimit-limit'),
@@ -158,26 +158,26 @@ describe('rate limiting in the request pipeline', () => {
 
   it('refuses the fourth sensitive request of a principal with 429, Retry-After, the error shape and the security headers', async () => {
     const user = uniqueId('u');
-    for (let i = 0; i < 3; i++) expect((await call('POST', '/v1/test/rate/sensitive', { headers: as(user), body: { name: 'x' } })).status).toBe(200);
-    const refused = await call('POST', '/v1/test/rate/sensitive', { headers: as(user), body: { name: 'x' } });
+    for (let i = 0; i < 3; i++) expect((await call('POST', '/v1/test/rate/sensitive', { headers: bearer(user), body: { name: 'x' } })).status).toBe(200);
+    const refused = await call('POST', '/v1/test/rate/sensitive', { headers: bearer(user), body: { name: 'x' } });
     // 3 per 15 minutes: the next token in 5 minutes, full again in 15.
     expectRateLimited(refused, 300);
     expectBothHeaderForms(refused);
     expect(rateHeaders(refused)).toEqual({ limit: '3', remaining: '0', reset: '900' });
 
     // The bucket counts the principal, not the address: another user from anywhere is unaffected.
-    expect((await call('POST', '/v1/test/rate/sensitive', { headers: as(uniqueId('u')), body: { name: 'x' } })).status).toBe(200);
+    expect((await call('POST', '/v1/test/rate/sensitive', { headers: bearer(uniqueId('u')), body: { name: 'x' } })).status).toBe(200);
   });
 
   it('carries the headers on error responses of a limited route, and counts requests that fail validation', async () => {
     const user = uniqueId('u');
-    const invalid = await call('POST', '/v1/test/rate/sensitive', { headers: as(user), body: { name: '' } });
+    const invalid = await call('POST', '/v1/test/rate/sensitive', { headers: bearer(user), body: { name: '' } });
     expect(invalid.status).toBe(400);
     expect(invalid.json.error.code).toBe('validation_failed');
     expectBothHeaderForms(invalid);
     expect(rateHeaders(invalid)).toMatchObject({ limit: '3', remaining: '2' });
 
-    const malformed = await call('POST', '/v1/test/rate/sensitive', { headers: { ...as(user), 'content-type': 'application/json' }, rawBody: '{"name":' });
+    const malformed = await call('POST', '/v1/test/rate/sensitive', { headers: { ...bearer(user), 'content-type': 'application/json' }, rawBody: '{"name":' });
     expect(malformed.status).toBe(400);
     expect(rateHeaders(malformed).remaining).toBe('1');
 
@@ -194,7 +194,7 @@ describe('rate limiting in the request pipeline', () => {
     const refused = await call('POST', '/v1/test/rate/auth', { sourceIp });
     expect(refused.status).toBe(401);
     expect(refused.headers.get('ratelimit-limit')).toBeNull();
-    const first = await call('POST', '/v1/test/rate/auth', { sourceIp, headers: as(uniqueId('u')) });
+    const first = await call('POST', '/v1/test/rate/auth', { sourceIp, headers: bearer(uniqueId('u')) });
     expect(rateHeaders(first).remaining).toBe('29');
   });
 
@@ -202,7 +202,7 @@ describe('rate limiting in the request pipeline', () => {
     const sourceIp = randomLoopbackIp();
     const users = Array.from({ length: 4 }, () => uniqueId('u'));
     const responses = await Promise.all(
-      Array.from({ length: 40 }, (_, i) => call('POST', '/v1/test/rate/auth', { sourceIp, headers: as(users[i % users.length]!) })),
+      Array.from({ length: 40 }, (_, i) => call('POST', '/v1/test/rate/auth', { sourceIp, headers: bearer(users[i % users.length]!) })),
     );
     expect(responses.filter((r) => r.status === 200)).toHaveLength(30);
     const refused = responses.filter((r) => r.status !== 200);
@@ -210,17 +210,17 @@ describe('rate limiting in the request pipeline', () => {
     for (const res of refused) expectRateLimited(res, 2);
 
     // Another address has its own bucket, even for the same principal.
-    expect((await call('POST', '/v1/test/rate/auth', { headers: as(users[0]!) })).status).toBe(200);
+    expect((await call('POST', '/v1/test/rate/auth', { headers: bearer(users[0]!) })).status).toBe(200);
   });
 
   it('limits actions per principal and target', async () => {
     const user = uniqueId('u');
     const target = `/v1/test/rate/services/${uniqueId('s')}/restart`;
     const statuses = [];
-    for (let i = 0; i < 11; i++) statuses.push((await call('POST', target, { headers: as(user) })).status);
+    for (let i = 0; i < 11; i++) statuses.push((await call('POST', target, { headers: bearer(user) })).status);
     expect(statuses).toEqual([...Array<number>(10).fill(202), 429]);
-    expect((await call('POST', `/v1/test/rate/services/${uniqueId('s')}/restart`, { headers: as(user) })).status).toBe(202);
-    expect((await call('POST', target, { headers: as(uniqueId('u')) })).status).toBe(202);
+    expect((await call('POST', `/v1/test/rate/services/${uniqueId('s')}/restart`, { headers: bearer(user) })).status).toBe(202);
+    expect((await call('POST', target, { headers: bearer(uniqueId('u')) })).status).toBe(202);
   });
 
   it('shows the refusing named bucket on a 429 from a route implementation, not the class bucket', async () => {
@@ -237,7 +237,7 @@ describe('rate limiting in the request pipeline', () => {
     const second = await startGateway({ routes, port: 0, loadHandler: async () => other });
     try {
       const user = uniqueId('u');
-      const via = (url: string) => httpRequest(url, 'POST', '/v1/test/rate/sensitive', { sourceIp: randomLoopbackIp(), headers: as(user), body: { name: 'x' } });
+      const via = (url: string) => httpRequest(url, 'POST', '/v1/test/rate/sensitive', { sourceIp: randomLoopbackIp(), headers: bearer(user), body: { name: 'x' } });
       expect((await via(gateway.url)).status).toBe(200);
       expect((await via(second.url)).status).toBe(200);
       expect((await via(gateway.url)).status).toBe(200);
@@ -284,9 +284,9 @@ describe('rate limiting when its storage is down', () => {
     for (const stream of [process.stdout, process.stderr]) vi.spyOn(stream, 'write').mockImplementation(() => true); // the 503s' warnings
     const user = uniqueId('u');
     const responses = [
-      await call('POST', '/v1/test/rate/auth', { headers: as(user) }),
-      await call('POST', '/v1/test/rate/sensitive', { headers: as(user), body: { name: 'x' } }),
-      await call('POST', `/v1/test/rate/services/${uniqueId('s')}/restart`, { headers: as(user) }),
+      await call('POST', '/v1/test/rate/auth', { headers: bearer(user) }),
+      await call('POST', '/v1/test/rate/sensitive', { headers: bearer(user), body: { name: 'x' } }),
+      await call('POST', `/v1/test/rate/services/${uniqueId('s')}/restart`, { headers: bearer(user) }),
     ];
     for (const res of responses) {
       expect(res.status).toBe(503);
@@ -303,11 +303,7 @@ describe('rate limiting when its storage is down', () => {
 });
 
 describe('GET /v1/health (general class) over the real route table', () => {
-  let api: TestApi;
-  beforeAll(async () => {
-    api = await startTestApi();
-  });
-  afterAll(() => api.close());
+  const { api } = useTestApi();
   beforeEach(() => vi.useFakeTimers({ toFake: ['Date'], now: Date.now() }));
   afterEach(() => vi.useRealTimers());
 

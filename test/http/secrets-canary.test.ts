@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { pathParameterNames } from '../../functions/kernel/http/route';
 import { routeTable } from '../../functions/routes';
-import { bearer } from '../support/identity';
-import { captureLogs } from '../support/log-capture';
-import { startTestApi, uniqueId, type TestApi } from '../support/platform';
-import { ownerWithOrg } from '../support/tenancy';
+import { actingAs } from '../support/identity';
+import { uniqueId, useTestApi } from '../support/platform';
+import { createProject, createService, ownerWithOrg } from '../support/tenancy';
 
 /**
  * The canary: environment variables whose values are unique random strings are set through the
@@ -14,19 +13,9 @@ import { ownerWithOrg } from '../support/tenancy';
  * event and no item anywhere in the table may hold a canary in plaintext.
  */
 describe('secrets canary', () => {
-  let api: TestApi;
-  let captured: ReturnType<typeof captureLogs>;
+  const { api, logLines } = useTestApi({ captureLogs: true });
   const canaries = Array.from({ length: 4 }, () => `canary-${randomBytes(24).toString('hex')}`);
   const seen: string[] = [];
-
-  beforeAll(async () => {
-    captured = captureLogs();
-    api = await startTestApi();
-  });
-  afterAll(async () => {
-    captured.release();
-    await api.close();
-  });
 
   /** Every item of the whole table, raw. */
   async function scanTable(): Promise<unknown[]> {
@@ -42,35 +31,30 @@ describe('secrets canary', () => {
 
   it('never lets a canary out through any route, log, event or stored item', { timeout: 120_000 }, async () => {
     const { owner, orgId } = await ownerWithOrg(api, `Canary ${uniqueId()}`);
-    const as = { headers: bearer(owner.accessToken) };
-    const project = await api.request('POST', `/v1/orgs/${orgId}/projects`, { ...as, body: { name: `canary-${uniqueId()}` } });
-    const projectId = project.json.projectId as string;
-    const service = await api.request('POST', `/v1/orgs/${orgId}/projects/${projectId}/services`, {
-      ...as,
-      body: { name: `svc${uniqueId()}`, type: 'worker', source: { image: 'public.ecr.aws/nginx/nginx:1.27' }, cpu: 256, memory: 512, replicas: 1 },
-    });
-    const serviceId = service.json.serviceId as string;
+    const me = actingAs(api, owner);
+    const projectId = await createProject(me, orgId);
+    const serviceId = await createService(me, orgId, projectId);
     const projectEnv = `/v1/orgs/${orgId}/projects/${projectId}/env`;
     const serviceEnv = `/v1/orgs/${orgId}/projects/${projectId}/services/${serviceId}/env`;
 
     // Canaries go in by every way a value can: set at each level, and imported.
     const record = (res: { text: string; headers: Headers }) => seen.push(res.text, JSON.stringify([...res.headers]));
     for (const [i, base] of [projectEnv, serviceEnv].entries()) {
-      const set = await api.request('PUT', `${base}/CANARY_${i}`, { ...as, body: { value: canaries[i] } });
+      const set = await me.put(`${base}/CANARY_${i}`, { value: canaries[i] });
       expect(set.status, set.text).toBe(200);
       record(set);
     }
-    const imported = await api.request('POST', `${serviceEnv}/import`, { ...as, body: { dotenv: `IMPORTED_A="${canaries[2]}"\nexport IMPORTED_B=${canaries[3]}\n` } });
+    const imported = await me.post(`${serviceEnv}/import`, { dotenv: `IMPORTED_A="${canaries[2]}"\nexport IMPORTED_B=${canaries[3]}\n` });
     expect(imported.status, imported.text).toBe(200);
     record(imported);
 
     // Then every route of the table, with the owner's credentials and this world's ids.
     const ids: Record<string, string> = { orgId, projectId, serviceId, userId: owner.userId, name: 'CANARY_0' };
-    const sessions = await api.request('GET', '/v1/auth/sessions', as);
+    const sessions = await me.get('/v1/auth/sessions');
     ids.sessionId = sessions.json.sessions[0].sessionId;
-    const invitation = await api.request('POST', `/v1/orgs/${orgId}/invitations`, { ...as, body: { email: `${uniqueId('c')}@example.com`, role: 'viewer' } });
+    const invitation = await me.post(`/v1/orgs/${orgId}/invitations`, { email: `${uniqueId('c')}@example.com`, role: 'viewer' });
     ids.invitationId = invitation.json.invitationId;
-    const key = await api.request('POST', `/v1/orgs/${orgId}/api-keys`, { ...as, body: { name: 'canary', role: 'viewer' } });
+    const key = await me.post(`/v1/orgs/${orgId}/api-keys`, { name: 'canary', role: 'viewer' });
     ids.keyId = key.json.keyId;
     // Reads first, then writes (which may end the session or delete things), each route once.
     const ordered = [...routeTable].sort((a, b) => Number(a.method !== 'GET') - Number(b.method !== 'GET') || Number(a.path.includes('logout')) - Number(b.path.includes('logout')));
@@ -89,7 +73,7 @@ describe('secrets canary', () => {
         if (value === undefined) throw new Error(`the canary has no value for path parameter {${name}}: add one`);
         path = path.replace(`{${name}}`, value);
       }
-      const res = await api.request(route.method, path, { ...as, ...(route.request?.body ? { body: {} } : {}) });
+      const res = await api.request(route.method, path, { headers: me.headers, ...(route.request?.body ? { body: {} } : {}) });
       record(res);
       exercised++;
     }
@@ -104,7 +88,7 @@ describe('secrets canary', () => {
 
     const places = {
       responses: seen.join('\n'),
-      logs: captured.output.join(''),
+      logs: logLines().join(''),
       events: JSON.stringify(api.platform.events.published),
       table: JSON.stringify(scans),
     };

@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import type { TestApi } from './platform';
+import type { TestApi, TestResponse } from './platform';
 import { uniqueId } from './platform';
 
 /** A password that passes the policy. */
@@ -38,6 +38,23 @@ export interface TestUser {
 }
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+/** Requests to the test API with one credential; `headers` carries it into `api.request(...)` calls. */
+export interface TestClient {
+  readonly headers: Record<string, string>;
+  get(path: string, body?: unknown): Promise<TestResponse>;
+  post(path: string, body?: unknown): Promise<TestResponse>;
+  put(path: string, body?: unknown): Promise<TestResponse>;
+  patch(path: string, body?: unknown): Promise<TestResponse>;
+  delete(path: string, body?: unknown): Promise<TestResponse>;
+}
+
+/** A client of `api` acting as `who`: a user (with their access token), or a raw bearer token or API key. */
+export function actingAs(api: TestApi, who: TestUser | string): TestClient {
+  const headers = bearer(typeof who === 'string' ? who : who.accessToken);
+  const send = (method: string) => (path: string, body?: unknown) => api.request(method, path, { body, headers });
+  return { headers, get: send('GET'), post: send('POST'), put: send('PUT'), patch: send('PATCH'), delete: send('DELETE') };
+}
 
 /** Signs up, verifies through the mailed link and logs in: a ready user with a session. */
 export async function signUpVerifiedUser(api: TestApi, outbox: string, overrides: { email?: string; password?: string } = {}): Promise<TestUser> {

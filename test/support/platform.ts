@@ -3,13 +3,14 @@ import { request } from 'node:http';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { installPlatform, type Platform } from '../../functions/kernel/platform/platform';
 import { routeTable } from '../../functions/routes';
 import { startGateway, type RunningGateway } from '../../local/gateway';
 import { LocalEventBus } from '../../local/local-event-bus';
 import { LocalKeyProvider } from '../../local/local-key-provider';
 import { localPlatform } from '../../local/platform';
+import { captureLogs } from './log-capture';
 
 export type TestPlatform = Platform & { events: LocalEventBus };
 
@@ -71,6 +72,59 @@ export async function startTestApi(platform: TestPlatform & { outbox: string } =
     outbox: platform.outbox,
     close: () => gateway.close(),
     request: (method, path, init = {}) => httpRequest(gateway.url, method, path, { sourceIp: randomLoopbackIp(), ...init }),
+  };
+}
+
+export interface TestApiOptions {
+  /** Keep every log line, at every level, from before the API starts (see `captureLogs`). */
+  readonly captureLogs?: boolean;
+  /** The platform to serve, when the file needs another one than `testPlatform()`. */
+  readonly platform?: () => (TestPlatform & { outbox: string }) | Promise<TestPlatform & { outbox: string }>;
+}
+
+/**
+ * Starts the test API before the enclosing suite's tests (stopping it after them) and returns the
+ * API, usable once the suite runs, and, with `captureLogs`, what the suite's code wrote to stdout
+ * and stderr (one entry a write: a log line).
+ * @example
+ * const { api, logLines } = useTestApi({ captureLogs: true });
+ * it('…', async () => { await api.request('GET', '/v1/health'); expect(logLines().join('')).not.toContain(secret); });
+ */
+export function useTestApi(options: TestApiOptions = {}): { readonly api: TestApi; logLines(): readonly string[] } {
+  let started: TestApi | undefined;
+  let captured: ReturnType<typeof captureLogs> | undefined;
+  const current = (): TestApi => {
+    if (!started) throw new Error('the test API starts in beforeAll: use it inside a hook or a test');
+    return started;
+  };
+  beforeAll(async () => {
+    // Before the platform is built: loggers read the level when the handlers load.
+    if (options.captureLogs) captured = captureLogs();
+    started = await startTestApi(options.platform ? await options.platform() : undefined);
+  });
+  afterAll(async () => {
+    captured?.release();
+    await started?.close();
+  });
+  const api: TestApi = {
+    get url() {
+      return current().url;
+    },
+    get platform() {
+      return current().platform;
+    },
+    get outbox() {
+      return current().outbox;
+    },
+    close: () => current().close(),
+    request: (method, path, init) => current().request(method, path, init),
+  };
+  return {
+    api,
+    logLines: () => {
+      if (!captured) throw new Error('logs are captured only with useTestApi({ captureLogs: true })');
+      return captured.output;
+    },
   };
 }
 

@@ -22,6 +22,15 @@ export type AuthRequirement =
   | { readonly kind: 'authenticated' }
   | { readonly kind: 'permission'; readonly permission: Permission };
 
+/** Anyone may call the route (health, the API description, login). */
+export const anyone = { kind: 'public' } as const satisfies AuthRequirement;
+
+/** Any signed-in person or key, no organization involved (personal routes refuse keys). */
+export const signedIn = { kind: 'authenticated' } as const satisfies AuthRequirement;
+
+/** A principal holding `permission` in the organization the path names. */
+export const can = <P extends Permission>(permission: P) => ({ kind: 'permission', permission }) as const;
+
 type AnyObject = z.ZodObject<z.ZodRawShape>;
 
 /** What a success body may be besides the default JSON document: JSON Lines, for exports. */
@@ -65,8 +74,12 @@ export interface RouteSpec<
     readonly schema: R;
     readonly contentType?: SuccessContentType;
   };
-  /** Other documented responses (errors use the shared error schema). */
-  readonly errors?: readonly (400 | 401 | 403 | 404 | 409 | 412 | 413 | 415 | 429 | 503)[];
+  /**
+   * Error statuses the route answers beyond those its declaration implies: 400 (a request schema),
+   * 401 and 403 (not public), 404 (an id in the path, or an organization), 413 and 415 (a body),
+   * 429 (every route). The OpenAPI document lists both.
+   */
+  readonly errors?: readonly (409 | 412 | 503)[];
 }
 
 export type Route = RouteSpec<AnyObject | undefined, AnyObject | undefined, z.ZodType | undefined, z.ZodType, AuthRequirement>;

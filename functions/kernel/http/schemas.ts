@@ -1,6 +1,10 @@
 import { z } from 'zod';
+import { Ids } from '../ids';
 
-/** Schemas every domain's routes share: versions, pages, empty bodies. */
+/** Schemas every domain's routes share: path parameters, versions, pages, empty bodies. */
+
+/** The path parameters of every route inside an organization; routes deeper in it extend them. */
+export const OrgParams = z.object({ orgId: Ids.org.schema });
 
 /** How many items a page holds when the caller does not say, and at most. */
 export const PageSize = { default: 50, max: 100 } as const;
@@ -34,4 +38,4 @@ export const Version = z.number('Give the version you read.').int().min(1);
 export const NoContent = z.object({});
 
 /** What public routes about an address answer, whatever happened: `{"status": "…"}`. */
-export const Accepted = z.object({ status: z.string() });
+export const Accepted = z.object({ status: z.string() }).meta({ id: 'AcceptedStatus' });
