@@ -3,7 +3,7 @@ import { type OrgScope } from '../kernel/auth/org-scope';
 import { ConflictError, NotFoundError, PreconditionFailedError } from '../kernel/errors';
 import { Ids } from '../kernel/ids';
 import { Conditions } from '../kernel/storage/conditions';
-import { defineEntity } from '../kernel/storage/entity';
+import { defineEntity, RecordStamps } from '../kernel/storage/entity';
 import { Keys, Listings } from '../kernel/storage/keys';
 import { type Page, type PageRequest, type Table, type TransactWrite } from '../kernel/storage/table';
 
@@ -16,11 +16,8 @@ export const ProjectRecord = z.object({
   projectId: z.string(),
   name: z.string(),
   description: z.string().optional(),
-  createdAt: z.string(),
-  createdBy: z.string(),
-  updatedAt: z.string(),
   serviceCount: z.number(),
-  version: z.number(),
+  ...RecordStamps,
 });
 export type ProjectRecord = z.output<typeof ProjectRecord>;
 

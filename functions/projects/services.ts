@@ -3,7 +3,7 @@ import { type OrgScope } from '../kernel/auth/org-scope';
 import { ConflictError, NotFoundError } from '../kernel/errors';
 import { Ids } from '../kernel/ids';
 import { Conditions } from '../kernel/storage/conditions';
-import { defineEntity } from '../kernel/storage/entity';
+import { defineEntity, RecordStamps } from '../kernel/storage/entity';
 import { Keys, Listings } from '../kernel/storage/keys';
 import { type Page, type PageRequest, type Table, type TransactWrite } from '../kernel/storage/table';
 import { projectServiceCountWrite } from './projects';
@@ -14,10 +14,7 @@ export const ServiceRecord = z.object({
   serviceId: z.string(),
   projectId: z.string(),
   spec: ResolvedServiceSpec,
-  createdAt: z.string(),
-  createdBy: z.string(),
-  updatedAt: z.string(),
-  version: z.number(),
+  ...RecordStamps,
 });
 export type ServiceRecord = z.output<typeof ServiceRecord>;
 

@@ -12,11 +12,9 @@ export interface EventBridgePublisherOptions {
 
 /** The events port on Amazon EventBridge: one custom bus, detail-type = event type. */
 export class EventBridgePublisher implements EventPublisher {
-  readonly #busName: string;
   readonly #client: EventBridgeClient;
 
-  constructor(options: EventBridgePublisherOptions) {
-    this.#busName = options.busName;
+  constructor(private readonly options: EventBridgePublisherOptions) {
     this.#client = options.client ?? new EventBridgeClient({});
   }
 
@@ -26,7 +24,7 @@ export class EventBridgePublisher implements EventPublisher {
       const out = await this.#client.send(
         new PutEventsCommand({
           Entries: batch.map((e) => ({
-            EventBusName: this.#busName,
+            EventBusName: this.options.busName,
             Source: EventCatalogue[e.type].source,
             DetailType: e.type,
             Detail: JSON.stringify(EventCatalogue[e.type].detail.parse(e.detail)),

@@ -9,18 +9,16 @@ export interface SesMailerOptions {
 
 /** The mail port on Amazon SES (v2 SendEmail, simple text content). */
 export class SesMailer implements Mailer {
-  readonly #from: string;
   readonly #client: SESv2Client;
 
-  constructor(options: SesMailerOptions) {
-    this.#from = options.from;
+  constructor(private readonly options: SesMailerOptions) {
     this.#client = options.client ?? new SESv2Client({});
   }
 
   async send(message: MailMessage): Promise<void> {
     await this.#client.send(
       new SendEmailCommand({
-        FromEmailAddress: this.#from,
+        FromEmailAddress: this.options.from,
         Destination: { ToAddresses: [message.to] },
         Content: {
           Simple: {

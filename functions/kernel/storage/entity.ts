@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { Conditions, type Changes, type Condition } from './conditions';
 import type { ItemKey, Listing } from './keys';
 import { Writes, type TransactWrite, type WriteOptions } from './writes';
@@ -15,6 +15,17 @@ import { Writes, type TransactWrite, type WriteOptions } from './writes';
  * await table.queryPage(Projects.query.ofOrg(scope), { limit: 50 });
  * writes.push(Projects.at(scope, project.projectId).putVersioned(item, 0));
  */
+
+/**
+ * The fields every mutable resource records about itself: who made it and when, when it last
+ * changed, and its optimistic-locking version. Spread into a record's schema.
+ */
+export const RecordStamps = {
+  createdAt: z.string(),
+  createdBy: z.string(),
+  updatedAt: z.string(),
+  version: z.number(),
+} as const;
 
 /** An attribute set as written: the schema's input, plus the TTL attribute any item may carry. */
 export type Attributes<S extends z.ZodType> = z.input<S> & { readonly expiresAt?: number | undefined };

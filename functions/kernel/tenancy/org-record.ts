@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { OrgScope } from '../auth/org-scope';
 import { ConflictError } from '../errors';
 import { Conditions } from '../storage/conditions';
-import { defineEntity } from '../storage/entity';
+import { defineEntity, RecordStamps } from '../storage/entity';
 import { Keys, Listings } from '../storage/keys';
 import type { Table, TransactWrite } from '../storage/table';
 
@@ -32,10 +32,7 @@ export const OrgRecord = z.object({
    * Absent on organizations that have never rotated and were made before it was recorded (version 1).
    */
   sealingKeyVersion: z.number().int().positive().optional(),
-  createdAt: z.string(),
-  createdBy: z.string(),
-  updatedAt: z.string(),
-  version: z.number(),
+  ...RecordStamps,
 });
 export type OrgRecord = z.output<typeof OrgRecord>;
 
