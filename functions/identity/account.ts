@@ -3,6 +3,7 @@ import type { EmailIndex } from '../kernel/accounts/email-index';
 import { Users, type UserRecord } from '../kernel/accounts/user-record';
 import { ConflictError, InvalidCredentialsError, ValidationError } from '../kernel/errors';
 import type { AnyRouteContext } from '../kernel/http/implementation';
+import { FreeText } from '../kernel/http/schemas';
 import type { MailMessage } from '../kernel/mail/mailer';
 import { Conditions } from '../kernel/storage/conditions';
 import { defineEntity } from '../kernel/storage/entity';
@@ -18,7 +19,7 @@ import { userKeyRing, type UserKey, type UserKeyRing } from './user-keys';
 
 /** Checked in full by the password policy; the schema only bounds what reaches argon2. */
 export const Password = z.string().min(1).max(1024);
-export const Name = z.string().trim().min(1).max(100);
+export const Name = FreeText({ max: 100 });
 
 /** The personal data of an account, opened with its data key. */
 export interface UserPii {

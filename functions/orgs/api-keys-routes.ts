@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Roles } from '../kernel/auth/permissions';
 import { can, defineRoute } from '../kernel/http/route';
-import { NoContent, OrgParams } from '../kernel/http/schemas';
+import { FreeText, NoContent, OrgParams } from '../kernel/http/schemas';
 import { Ids } from '../kernel/ids';
 import { ApiKeyView } from './api-keys';
 
@@ -10,7 +10,7 @@ const ApiKeyParams = OrgParams.extend({ keyId: Ids.apiKey.schema });
 const ApiKeyWithSecret = ApiKeyView.extend({ key: z.string() }).meta({ id: 'ApiKeyWithSecret' });
 const ApiKeyList = z.object({ apiKeys: z.array(ApiKeyView) });
 const NewApiKey = z.strictObject({
-  name: z.string().trim().min(1).max(100),
+  name: FreeText({ max: 100 }),
   role: z.enum(Roles),
   projectIds: z
     .array(Ids.project.schema)

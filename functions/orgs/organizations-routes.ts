@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { can, defineRoute, signedIn } from '../kernel/http/route';
-import { NoContent, OrgParams } from '../kernel/http/schemas';
+import { FreeText, NoContent, OrgParams } from '../kernel/http/schemas';
 import { OrgMembershipView, OrgView } from './organizations';
 
 const MyOrgs = z.object({ orgs: z.array(OrgMembershipView) });
 /** What creating and renaming an organization take: its name. */
-const OrganizationName = z.object({ name: z.string().trim().min(1).max(100) }).meta({ id: 'OrganizationName' });
+const OrganizationName = z.object({ name: FreeText({ max: 100 }) }).meta({ id: 'OrganizationName' });
 
 export const createOrg = defineRoute({
   id: 'createOrg',

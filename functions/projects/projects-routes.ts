@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { can, defineRoute } from '../kernel/http/route';
-import { NoContent, OrgParams, pageOf, PageQuery, Version } from '../kernel/http/schemas';
+import { FreeText, NoContent, OrgParams, pageOf, PageQuery, Version } from '../kernel/http/schemas';
 import { Ids } from '../kernel/ids';
 import { ProjectView } from './projects';
 import { DnsLabel } from './service-spec';
@@ -8,7 +8,7 @@ import { DnsLabel } from './service-spec';
 /** The path parameters of everything under one project (its services and variables too). */
 export const ProjectParams = OrgParams.extend({ projectId: Ids.project.schema });
 
-const Description = z.string().trim().max(500, 'Must be at most 500 characters.');
+const Description = FreeText({ max: 500, min: 0 });
 const NewProject = z.object({ name: DnsLabel, description: Description.optional() });
 const ProjectPage = pageOf('projects', ProjectView);
 /** A null description removes it. */

@@ -33,6 +33,8 @@ export const FargateMemoryByCpu: Readonly<Record<number, readonly number[]>> = {
   16384: range(32768, 122880, 8192),
 };
 export const FargateCpus = [256, 512, 1024, 2048, 4096, 8192, 16384] as const;
+/** Every memory size of some CPU size: the field's allowed values (which pairs go together is checked on the spec). */
+export const FargateMemories = [...new Set(Object.values(FargateMemoryByCpu).flat())].sort((a, b) => a - b) as [number, ...number[]];
 
 const describeMemory = (cpu: number): string => {
   const options = FargateMemoryByCpu[cpu]!;
@@ -81,7 +83,7 @@ export const serviceSpecFields = {
   type: z.enum(ServiceTypes, 'Must be one of web, database, cache, worker.'),
   source: ServiceSource,
   cpu: z.literal(FargateCpus, `Must be one of ${FargateCpus.join(', ')} (CPU units).`),
-  memory: z.number('Must be a number of MiB.').int('Must be a whole number of MiB.'),
+  memory: z.literal(FargateMemories, `Must be a Fargate memory size in MiB (${FargateMemories[0]} to ${FargateMemories.at(-1)}; which ones depends on cpu).`),
   port: z.number('Must be a number.').int('Must be a whole number.').min(1024, 'Must be at least 1024.').max(65535, 'Must be at most 65535.'),
   replicas: z.number('Must be a number.').int('Must be a whole number.').min(0, 'Must be at least 0.').max(10, 'Must be at most 10.'),
   healthCheckPath: z

@@ -248,7 +248,7 @@ describe('account deletion', () => {
       expect(founded.status).toBe(409);
       const invitation = await actingAs(api, other.owner).post(`/v1/orgs/${other.orgId}/invitations`, { email: user.email, role: 'developer' });
       expect(invitation.status).toBe(201);
-      const token = await tokenFromMail(api.outbox, user.email, /invited to join Later Co/);
+      const token = await tokenFromMail(api.outbox, user.email, /invited to join "Later Co"/);
       const accepted = await actingAs(api, user).post('/v1/invitations/accept', { token });
       expect(accepted.status).toBe(403);
 

@@ -31,7 +31,7 @@ describe('email index (keyed lookup hash of addresses)', () => {
     expect(await rawItem(api, Keys.userByEmail(sha256(email.toLowerCase())))).toBeUndefined();
     expect(await rawItem(api, Keys.user(invitee.userId))).toMatchObject({ emailHash: keyed });
 
-    const token = await tokenFromMail(api.outbox, email, /invited to join Index Co/);
+    const token = await tokenFromMail(api.outbox, email, /invited to join "Index Co"/);
     const accepted = await api.request('POST', '/v1/invitations/accept', { headers: bearer(invitee.accessToken), body: { token } });
     expect(accepted.status, accepted.text).toBe(200);
   });

@@ -58,7 +58,7 @@ describe('invitations: the invitee’s address sealed under the invitation’s d
     expect((await actingAs(api, owner).delete(`/v1/orgs/${orgId}/invitations/${revoked}`)).status).toBe(204);
     const acceptedEmail = `${uniqueId('accepted')}@example.com`;
     await invite(orgId, owner.accessToken, acceptedEmail);
-    const token = await tokenFromMail(api.outbox, acceptedEmail, /invited to join Gone Invites/);
+    const token = await tokenFromMail(api.outbox, acceptedEmail, /invited to join "Gone Invites"/);
     const invitee = await signUpVerifiedUser(api, api.outbox, { email: acceptedEmail });
     expect((await actingAs(api, invitee).post('/v1/invitations/accept', { token })).status).toBe(200);
 

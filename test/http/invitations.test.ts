@@ -19,7 +19,7 @@ describe('invitations', () => {
     const pending = await actingAs(api, owner).get(`/v1/orgs/${orgId}/invitations`);
     expect(pending.json.invitations).toHaveLength(1);
 
-    const token = await tokenFromMail(api.outbox, email, /invited to join Invite Co/);
+    const token = await tokenFromMail(api.outbox, email, /invited to join "Invite Co"/);
     const invitee = await signUpVerifiedUser(api, api.outbox, { email });
     const accepted = await actingAs(api, invitee).post('/v1/invitations/accept', { token });
     expect(accepted.status, accepted.text).toBe(200);

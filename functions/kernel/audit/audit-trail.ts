@@ -70,7 +70,7 @@ export class AuditTrail {
    * Commits `changes` and the audit record of `entry` atomically.
    * The changes' own condition failures surface as their `onConditionFailed` errors; losing the race
    * for the chain head is retried (the changes are re-evaluated with it).
-   * @example await audit.commit({ scope: `org:${orgId}`, actor, action: 'org.created', metadata }, [putOrg])
+   * @example await audit.commit(orgAuditEntry(ctx, scope, 'org.updated', { type: 'org', id: scope.orgId }, { fields: ['name'] }), [updateOrgWrite(scope, org)])
    */
   async commit<A extends AuditAction>(entry: AuditEntry<A>, changes: readonly TransactWrite[] = []): Promise<AuditRecord> {
     if (!isAuditAction(entry.action)) throw new TypeError(`unknown audit action: ${String(entry.action)}`);

@@ -37,5 +37,22 @@ export const Version = z.number('Give the version you read.').int().min(1);
 /** The (empty) body of a 204, and of a route that answers nothing but its status. */
 export const NoContent = z.object({});
 
+/**
+ * What no free-text field may hold: control characters (C0, DEL, C1: a line break in a name is a
+ * header or a forged paragraph in the mail that shows it), bidirectional overrides and isolates
+ * (text that reads differently than it is stored), and lone surrogates (not text at all: no
+ * encoding, canonical JSON included, can carry them).
+ */
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/u;
+
+/** A name or a description as people type it: trimmed, bounded, printable. */
+export const FreeText = (options: { readonly max: number; readonly min?: number }) =>
+  z
+    .string()
+    .trim()
+    .min(options.min ?? 1, 'Must not be empty.')
+    .max(options.max, `Must be at most ${options.max} characters.`)
+    .refine((text) => !UNPRINTABLE.test(text), 'Must not contain control characters, bidirectional overrides or lone surrogates.');
+
 /** What public routes about an address answer, whatever happened: `{"status": "…"}`. */
 export const Accepted = z.object({ status: z.string() }).meta({ id: 'AcceptedStatus' });

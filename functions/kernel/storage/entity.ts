@@ -85,7 +85,7 @@ export function defineEntity<S extends z.ZodType, A extends readonly unknown[], 
       queryName,
       (...args: never[]) => ({ ...listing(...args), entity: name, schema }) satisfies EntityQuery<S>,
     ]),
-  ) as unknown as Entity<S, A, Q>["query"];
+  ) as unknown as Entity<S, A, Q>['query'];
 
   const at = (...args: A): EntityItem<S> => {
     const key = definition.key(...args);
