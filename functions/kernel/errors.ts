@@ -164,11 +164,13 @@ export class PreconditionFailedError extends RampartError {
   }
 }
 
+/** Refused by a rate limit; the message and `Retry-After` say when the next attempt is admitted. */
 export class RateLimitedError extends RampartError {
-  constructor(retryAfterSeconds: number) {
-    super('rate_limited', 429, 'Too many requests; retry later.', {
-      headers: { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) },
-    });
+  readonly retryAfterSeconds: number;
+  constructor(retryAfterSeconds: number, what = 'Too many requests') {
+    const seconds = Math.max(1, Math.ceil(retryAfterSeconds));
+    super('rate_limited', 429, `${what}; retry in ${seconds} second${seconds === 1 ? '' : 's'}.`, { headers: { 'Retry-After': String(seconds) } });
+    this.retryAfterSeconds = seconds;
   }
 }
 
