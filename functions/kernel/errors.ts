@@ -68,10 +68,17 @@ export class ValidationError extends RampartError {
   }
 }
 
+/**
+ * The message of a validation error: each issue (at most 10) as `path: message.`, one after the
+ * other, every message ending in exactly one full stop:
+ * `Request validation failed: body.name: "name" is required. body.email: "email" must be a valid email address.`
+ */
 function summarise(issues: readonly FieldIssue[]): string {
-  const shown = issues.slice(0, 10).map((i) => `${i.path}: ${i.message}`);
-  const more = issues.length > 10 ? ` (and ${issues.length - 10} more)` : '';
-  return `Request validation failed: ${shown.join('; ')}${more}`;
+  const sentence = (message: string) => `${message.trim().replace(/[\s.;:,!?]+$/u, '')}.`;
+  const shown = issues.slice(0, 10).map((i) => `${i.path}: ${sentence(i.message)}`);
+  const rest = issues.length - shown.length;
+  const more = rest > 0 ? ` And ${rest} more issue${rest === 1 ? '' : 's'}.` : '';
+  return shown.length === 0 ? 'Request validation failed.' : `Request validation failed: ${shown.join(' ')}${more}`;
 }
 
 export class MalformedJsonError extends RampartError {

@@ -29,7 +29,7 @@ describe('parsePathParameters', () => {
 
   it('keeps the issues, per field, without throwing: validation reports them with the rest', () => {
     expect(parse({ thingId: 'nope' })).toMatchObject({ ok: false, issues: [{ path: 'params.thingId' }] });
-    expect(parse({ thingId: 't_1', extra: 'x' })).toMatchObject({ ok: false, issues: [{ path: 'params.extra', message: 'Unknown field.' }] });
+    expect(parse({ thingId: 't_1', extra: 'x' })).toMatchObject({ ok: false, issues: [{ path: 'params.extra', message: 'Unknown path parameter "extra".' }] });
   });
 
   it('needs a resolved route', () => {
