@@ -1,9 +1,10 @@
 import { orgAuditEntry } from '../kernel/audit/entries';
+import { listApiKeys, revokeApiKeyWrites } from '../kernel/auth/api-key-records';
 import { RoleRank } from '../kernel/auth/permissions';
 import { BadRequestError, ForbiddenError, NotFoundError } from '../kernel/errors';
 import { implement, type BoundRoute } from '../kernel/http/implementation';
 import * as routes from './api-keys-routes';
-import { API_KEY_MAX_LIFETIME_MS, apiKeyView, createApiKeyWrites, getApiKey, listApiKeys, revokeApiKeyWrites } from './api-keys';
+import { API_KEY_MAX_LIFETIME_MS, apiKeyView, createApiKeyWrites, getApiKey } from './api-keys';
 import { projectExists } from './organizations';
 
 /** API keys: issued by a member (the secret shown once), listed, revoked. */
@@ -48,7 +49,11 @@ export const apiKeyImplementations: readonly BoundRoute[] = [
     const { scope } = ctx.org;
     const key = await getApiKey(ctx.platform.table, scope, params.keyId);
     if (!key) throw new NotFoundError('No such API key.');
-    await ctx.platform.audit.commit(orgAuditEntry(ctx, scope, 'apikey.revoked', { type: 'api_key', id: key.keyId }, { keyId: key.keyId }), revokeApiKeyWrites(scope, key.keyId, new Date()));
+    const gone = () => new NotFoundError('No such API key.');
+    await ctx.platform.audit.commit(
+      orgAuditEntry(ctx, scope, 'apikey.revoked', { type: 'api_key', id: key.keyId }, { keyId: key.keyId }),
+      revokeApiKeyWrites(scope, key.keyId, 'revoked', new Date(), gone),
+    );
     return { body: {} };
   }),
 ];

@@ -3,15 +3,10 @@ import { generateApiKey } from '../kernel/auth/api-key-credentials';
 import { ApiKeyLookups, ApiKeyRecord, ApiKeys, type ApiKeyLookupRecord } from '../kernel/auth/api-key-records';
 import type { OrgScope } from '../kernel/auth/org-scope';
 import type { Role } from '../kernel/auth/permissions';
-import { NotFoundError } from '../kernel/errors';
-import { Conditions } from '../kernel/storage/conditions';
 import type { Table, TransactWrite } from '../kernel/storage/table';
 
 /** The longest an API key may live: a key that must outlive this is a key nobody reviews. */
 export const API_KEY_MAX_LIFETIME_MS = 366 * 24 * 3600 * 1000;
-
-/** How long a revoked key's lookup item stays (TTL) so that later uses of it are still refused as revoked. */
-const REVOKED_LOOKUP_RETENTION_SECONDS = 30 * 24 * 3600;
 
 /** Rounded down to the minute: the listing says roughly when, not a per-request trace. */
 const toMinute = (iso: string): string => `${iso.slice(0, 16)}:00.000Z`;
@@ -75,26 +70,4 @@ export function createApiKeyWrites(scope: OrgScope, input: NewApiKey, now: Date)
 
 export async function getApiKey(table: Table, scope: OrgScope, keyId: string): Promise<ApiKeyRecord | undefined> {
   return table.read(ApiKeys.at(scope, keyId));
-}
-
-/** The organization's API keys, oldest first. */
-export async function listApiKeys(table: Table, scope: OrgScope): Promise<ApiKeyRecord[]> {
-  const keys = await table.queryAll(ApiKeys.query.ofOrg(scope), { consistent: true });
-  return keys.sort((a, b) => (a.createdAt < b.createdAt ? -1 : 1));
-}
-
-/**
- * Revocation: the lookup item is marked revoked (authentication reads it on every request, so the
- * next request is refused) and kept a while; the listing record goes. The lookup item must still
- * belong to this organization (a condition, not a trust in the listing record).
- */
-export function revokeApiKeyWrites(scope: OrgScope, keyId: string, now: Date): TransactWrite[] {
-  const gone = () => new NotFoundError('No such API key.');
-  return [
-    ApiKeys.at(scope, keyId).delete({ when: Conditions.exists, onConditionFailed: gone }),
-    ApiKeyLookups.at(keyId).update(
-      { set: { revoked: true, revokedAt: now.toISOString(), expiresAt: Math.floor(now.getTime() / 1000) + REVOKED_LOOKUP_RETENTION_SECONDS } },
-      { when: Conditions.all(Conditions.exists, Conditions.attributeIs('orgId', scope.orgId)), onConditionFailed: gone },
-    ),
-  ];
 }

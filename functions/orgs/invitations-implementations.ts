@@ -3,6 +3,7 @@ import { orgAuditEntry } from '../kernel/audit/entries';
 import { principalId } from '../kernel/auth/principal';
 import { ConflictError, ForbiddenError, InvalidTokenError, NotFoundError } from '../kernel/errors';
 import { implement, type BoundRoute } from '../kernel/http/implementation';
+import { sendMail, spendMailBudget } from '../kernel/mail/send';
 import { getMembership, membershipWrite } from '../kernel/tenancy/memberships';
 import { invitationMail } from './invitation-mail';
 import * as routes from './invitations-routes';
@@ -12,6 +13,7 @@ import {
   getInvitation,
   invitationEmailHash,
   invitationView,
+  inviterMayStillGrant,
   listPendingInvitations,
   openInvitationEmail,
   removeInvitationWrites,
@@ -22,19 +24,17 @@ import { orgView, requireOrg, userIdOf } from './organizations';
 /** Invitations: mailed once, listed while pending, revoked, and accepted by the owner of the invited address. */
 export const invitationImplementations: readonly BoundRoute[] = [
   implement(routes.createInvitation, async ({ body }, ctx) => {
-    const { scope, role: callerRole } = ctx.org;
-    assertMayManage(callerRole, 'viewer', body.role);
+    const { scope, role } = ctx.org;
+    assertMayManage({ type: ctx.principal.type, role }, 'viewer', body.role);
     const org = await requireOrg(ctx.platform.table, scope);
+    // Every mail to an address counts against its budget, whichever organization sends it (429 when spent).
+    await spendMailBudget(ctx.platform, body.email);
     const { record, token, writes } = await createInvitation(ctx.platform, scope, body.email, body.role, principalId(ctx.principal), new Date());
     await ctx.platform.audit.commit(
       orgAuditEntry(ctx, scope, 'invitation.created', { type: 'invitation', id: record.invitationId }, { invitationId: record.invitationId, role: record.role }),
       writes,
     );
-    try {
-      await ctx.platform.mailer.send(invitationMail(body.email, org.name, record.role, ctx.platform.appUrl, token));
-    } catch (error) {
-      ctx.logger.error('Could not send the invitation mail', { error });
-    }
+    await sendMail(ctx.platform, ctx.logger, invitationMail(body.email, org.name, record.role, ctx.platform.appUrl, token));
     return { body: invitationView(record, body.email) };
   }),
 
@@ -68,9 +68,11 @@ export const invitationImplementations: readonly BoundRoute[] = [
       throw new ForbiddenError('This invitation is for another email address; sign in with the invited, verified address.');
     }
     if (await getMembership(table, scope, userId)) throw new ConflictError('You are already a member of this organization.');
+    const now = new Date();
+    const inviterChecks = await inviterMayStillGrant(table, scope, invitation, now);
     await ctx.platform.audit.commit(
       orgAuditEntry(ctx, scope, 'member.added', { type: 'user', id: userId }, { role: invitation.role, via: 'invitation' }),
-      [...removeInvitationWrites(scope, invitation), membershipWrite(scope, userId, invitation.role, new Date()), accountActiveCheck(userId)],
+      [...removeInvitationWrites(scope, invitation), membershipWrite(scope, userId, invitation.role, now), accountActiveCheck(userId), ...inviterChecks],
     );
     const org = await requireOrg(table, scope);
     return { body: { ...orgView(org), role: invitation.role } };

@@ -1,8 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { EmailIndex } from '../kernel/accounts/email-index';
+import { apiKeyLiveCheck, liveApiKey } from '../kernel/auth/api-key-credentials';
 import { mintOrgScope, type OrgScope } from '../kernel/auth/org-scope';
-import { Roles, type Role } from '../kernel/auth/permissions';
+import { lowerRole, roleAllows, Roles, type Role } from '../kernel/auth/permissions';
+import { ForbiddenError } from '../kernel/errors';
 import { Ids } from '../kernel/ids';
 import { openSealed, seal, SealedValueError, type SealingKey } from '../kernel/keys/aead';
 import { cacheKeyOf, DataKeyCache } from '../kernel/keys/data-key-cache';
@@ -12,6 +14,8 @@ import { Conditions } from '../kernel/storage/conditions';
 import { defineEntity } from '../kernel/storage/entity';
 import { Keys, Listings } from '../kernel/storage/keys';
 import type { Table, TransactWrite } from '../kernel/storage/table';
+import { getMembership, roleStillOneOfCheck } from '../kernel/tenancy/memberships';
+import { grantRefusal, type Grantor } from './members';
 
 /** Invitations last a week; the link's token is 256 random bits, stored only as its SHA-256. */
 export const INVITATION_LIFETIME_SECONDS = 7 * 24 * 3600;
@@ -143,6 +147,34 @@ export async function findInvitationByToken(table: Table, token: string): Promis
   const scope = mintOrgScope(lookup.orgId);
   const invitation = await getInvitation(table, scope, lookup.invitationId);
   return invitation && invitation.tokenHash === tokenHash(token) ? { scope, invitation } : undefined;
+}
+
+/** Whether a person or key with this (effective) role may invite with `role`: `invitations:manage`, and the member rules. */
+export const mayInvite = (inviter: Grantor, role: Role): boolean => roleAllows(inviter.role, 'invitations:manage') && grantRefusal(inviter, 'viewer', role) === undefined;
+
+/**
+ * Refuses an acceptance (403) unless whoever sent the invitation (`invitedBy`) may still grant its
+ * role, and returns the conditions that keep it so until the acceptance commits, so a removal or
+ * demotion racing it cannot slip through. A person must still be a member who may invite with that
+ * role (`mayInvite`: an owner for admin and owner); a key must still authenticate (not revoked, not
+ * expired), reach the whole organization (no project restriction), and its effective role (the
+ * lower of its own and its creator's current one) must hold `invitations:manage`; a key never
+ * grants admin or owner. The invitation stays, for the organization to see and revoke.
+ */
+export async function inviterMayStillGrant(table: Table, scope: OrgScope, invitation: InvitationRecord, now: Date): Promise<TransactWrite[]> {
+  const lost = () => new ForbiddenError('Whoever sent this invitation may no longer grant its role; ask the organization for a new invitation.');
+  const { invitedBy, role } = invitation;
+  if (Ids.user.is(invitedBy)) {
+    const inviter = await getMembership(table, scope, invitedBy);
+    if (!inviter || !mayInvite({ type: 'user', role: inviter.role }, role)) throw lost();
+    return [roleStillOneOfCheck(scope, invitedBy, Roles.filter((r) => mayInvite({ type: 'user', role: r }, role)), lost)];
+  }
+  const key = Ids.apiKey.is(invitedBy) ? await liveApiKey(table, invitedBy, now) : undefined;
+  if (!key || key.orgId !== scope.orgId || key.projectIds) throw lost();
+  const creator = await getMembership(table, scope, key.createdBy);
+  const keyMayInvite = (creatorRole: Role) => mayInvite({ type: 'api_key', role: lowerRole(key.role, creatorRole) }, role);
+  if (!creator || !keyMayInvite(creator.role)) throw lost();
+  return [apiKeyLiveCheck(scope, key.keyId, now, lost), roleStillOneOfCheck(scope, key.createdBy, Roles.filter(keyMayInvite), lost)];
 }
 
 const caches = new WeakMap<KeyProvider, DataKeyCache>();

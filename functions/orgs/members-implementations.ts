@@ -1,7 +1,7 @@
 import { orgAuditEntry } from '../kernel/audit/entries';
 import { NotFoundError } from '../kernel/errors';
 import { implement, type BoundRoute } from '../kernel/http/implementation';
-import { changeRoleWrite, getMembership, membersOf, ownersRemainWrites, removeMembershipWrites } from '../kernel/tenancy/memberships';
+import { changeRoleWrite, getMembership, memberRemovalWrites, membersOf, ownersRemainWrites } from '../kernel/tenancy/memberships';
 import * as routes from './members-routes';
 import { assertMayManage, lastOwnerGuard, memberView } from './members';
 
@@ -13,11 +13,11 @@ export const memberImplementations: readonly BoundRoute[] = [
   }),
 
   implement(routes.changeMemberRole, async ({ params, body }, ctx) => {
-    const { scope, role: callerRole } = ctx.org;
+    const { scope, role } = ctx.org;
     const { table } = ctx.platform;
     const target = await getMembership(table, scope, params.userId);
     if (!target) throw new NotFoundError('No such member.');
-    assertMayManage(callerRole, target.role, body.role);
+    assertMayManage({ type: ctx.principal.type, role }, target.role, body.role);
     if (target.role === body.role) return { body: memberView(target) };
     const guard = body.role === 'owner' ? [] : ownersRemainWrites(scope, await lastOwnerGuard(table, scope, target));
     await ctx.platform.audit.commit(
@@ -28,13 +28,18 @@ export const memberImplementations: readonly BoundRoute[] = [
   }),
 
   implement(routes.removeMember, async ({ params }, ctx) => {
-    const { scope, role: callerRole } = ctx.org;
+    const { scope, role } = ctx.org;
     const { table } = ctx.platform;
     const target = await getMembership(table, scope, params.userId);
     if (!target) throw new NotFoundError('No such member.');
-    assertMayManage(callerRole, target.role);
+    assertMayManage({ type: ctx.principal.type, role }, target.role);
     const others = await lastOwnerGuard(table, scope, target);
-    await ctx.platform.audit.commit(orgAuditEntry(ctx, scope, 'member.removed', { type: 'user', id: target.userId }, { role: target.role }), removeMembershipWrites(scope, target, others));
+    // The member's API keys go with them, for good: an invitation back does not revive them.
+    const removal = await memberRemovalWrites(table, scope, target, others, new Date());
+    await ctx.platform.audit.commitInBatches(
+      orgAuditEntry(ctx, scope, 'member.removed', { type: 'user', id: target.userId }, { role: target.role, keysRevoked: removal.keysRevoked }),
+      removal.writes,
+    );
     return { body: {} };
   }),
 ];

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { OrgScope } from '../kernel/auth/org-scope';
+import type { Principal } from '../kernel/auth/principal';
 import { RoleRank, Roles, type Role } from '../kernel/auth/permissions';
 import { ConflictError, ForbiddenError } from '../kernel/errors';
 import type { Table } from '../kernel/storage/table';
@@ -9,12 +10,31 @@ import { otherOwners, type MembershipRecord } from '../kernel/tenancy/membership
 export const MemberView = z.object({ userId: z.string(), role: z.enum(Roles), joinedAt: z.string() }).meta({ id: 'Member' });
 export const memberView = (m: MembershipRecord): z.output<typeof MemberView> => ({ userId: m.userId, role: m.role, joinedAt: m.joinedAt });
 
-/** Owner and admin are granted, changed and removed by owners only: an admin is not an owner. */
-export function assertMayManage(callerRole: Role, targetRole: Role, newRole?: Role): void {
-  const privileged = (r: Role | undefined) => r !== undefined && RoleRank[r] >= RoleRank.admin;
-  if ((privileged(targetRole) || privileged(newRole)) && callerRole !== 'owner') {
-    throw new ForbiddenError('Only owners grant, change or remove the owner and admin roles.');
-  }
+/** Who grants or changes a role: a person or an API key, with its (effective) role in the organization. */
+export interface Grantor {
+  readonly type: Principal['type'];
+  readonly role: Role;
+}
+
+const privileged = (r: Role | undefined) => r !== undefined && RoleRank[r] >= RoleRank.admin;
+
+/**
+ * Why `grantor` may not take a member from `targetRole` to `newRole` (or remove them, without
+ * `newRole`), or `undefined` when it may. Owner and admin are granted, changed and removed by
+ * people who are owners: an admin is not an owner, and a key is not a person (else an owner's key
+ * could mint owners, who then issue keys).
+ */
+export function grantRefusal(grantor: Grantor, targetRole: Role, newRole?: Role): string | undefined {
+  if (!privileged(targetRole) && !privileged(newRole)) return undefined;
+  if (grantor.type !== 'user') return 'Only a person, not an API key, grants, changes or removes the owner and admin roles.';
+  if (grantor.role !== 'owner') return 'Only owners grant, change or remove the owner and admin roles.';
+  return undefined;
+}
+
+/** @throws ForbiddenError (403) when `grantRefusal` refuses. */
+export function assertMayManage(grantor: Grantor, targetRole: Role, newRole?: Role): void {
+  const refusal = grantRefusal(grantor, targetRole, newRole);
+  if (refusal) throw new ForbiddenError(refusal);
 }
 
 /**

@@ -2,6 +2,8 @@ import { accountActiveCheck } from '../kernel/accounts/account-proofs';
 import { orgAuditEntry } from '../kernel/audit/entries';
 import { ConflictError } from '../kernel/errors';
 import { implement, type BoundRoute } from '../kernel/http/implementation';
+import { consumeRateLimit } from '../kernel/rate-limit/consume';
+import { NamedBuckets } from '../kernel/rate-limit/policies';
 import { updateOrgWrite } from '../kernel/tenancy/org-record';
 import * as routes from './organizations-routes';
 import { createOrgWrites, deleteOrgWrites, hasProjects, listOrgsOfUser, orgView, requireOrg, userIdOf } from './organizations';
@@ -10,6 +12,8 @@ import { createOrgWrites, deleteOrgWrites, hasProjects, listOrgsOfUser, orgView,
 export const organizationImplementations: readonly BoundRoute[] = [
   implement(routes.createOrg, async ({ body }, ctx) => {
     const userId = userIdOf(ctx.principal);
+    // Each organization costs a KMS-wrapped key and a chain of its own: a few a day per person (429 beyond).
+    await consumeRateLimit(ctx.platform.table, { ...NamedBuckets.orgsByUser, subject: [userId] });
     const { scope, org, writes } = await createOrgWrites(ctx.platform.keys, body.name, userId, new Date());
     // One record for the organization and its first owner: the actor is that owner.
     // An account being deleted founds nothing: its owner would be gone with it.

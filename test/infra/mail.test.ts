@@ -1,8 +1,10 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { App } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Domain } from '../../functions/kernel/domains';
+import { ApiDomains, BackgroundDomains, type Domain } from '../../functions/kernel/domains';
 import { PlatformEnv } from '../../functions/kernel/platform/aws';
 import { createRampartApp } from '../../lib/app';
 import { DEFAULT_APP_URL } from '../../lib/app-url';
@@ -38,6 +40,21 @@ function synthesize(context: Record<string, unknown>): Synthesized {
 }
 
 const FIXTURE_FUNCTIONS = fileURLToPath(new URL('./fixtures/functions', import.meta.url));
+const FUNCTIONS = fileURLToPath(new URL('../../functions', import.meta.url));
+
+/** A call that sends mail: the kernel mail module's `sendMail(` / `sendNotice(`, or the mailer port itself. */
+const SENDS_MAIL = /\b(?:sendMail|sendNotice)\(|\.mailer\.send\(/;
+
+/** The source files of a directory, at any depth, without tests. */
+const sourceFiles = (dir: string): string[] =>
+  readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return sourceFiles(path);
+    return path.endsWith('.ts') && !path.endsWith('.test.ts') ? [path] : [];
+  });
+
+/** The domains whose code (functions/<domain>/) sends mail. */
+const mailingDomains = () => [...ApiDomains, ...BackgroundDomains].filter((domain) => sourceFiles(join(FUNCTIONS, domain)).some((file) => SENDS_MAIL.test(readFileSync(file, 'utf8'))));
 
 /** `arn:<partition>:ses:<region>:<account>:identity/<identity>` as an environment-agnostic stack writes it. */
 const identityArn = (identity: string) => ({
@@ -69,6 +86,12 @@ const sesOfDomain = ({ built, api }: Synthesized, domain: string) => {
   return statementsOfRole(api, built.api.getLogicalId(fn.role.node.defaultChild as never)).filter(isSes);
 };
 
+/** The SES statements of a domain's event consumer, or `undefined` when the domain has none. */
+const sesOfConsumer = ({ built, templates }: Synthesized, domain: string) => {
+  const consumer = built.events.consumers.find((c) => c.node.id === `${domain}Consumer`)?.consumer;
+  return consumer && statementsOfRole(templates[1]!, built.events.getLogicalId(consumer.role.node.defaultChild as never)).filter(isSes);
+};
+
 describe('mail wiring', () => {
   describe('with the default context', () => {
     let app: Synthesized;
@@ -97,6 +120,19 @@ describe('mail wiring', () => {
       }
       expect(sesOfDomain(app, 'platform')).toEqual([]);
       for (const { id, ses } of functionsOf(app)) expect(ses.length, id).toBeLessThanOrEqual(1);
+    });
+
+    it('lets every function of every domain whose code sends mail send it', () => {
+      const domains = mailingDomains();
+      // Invitations (orgs) and account mail (identity): the scan is not blind.
+      expect(domains).toEqual(expect.arrayContaining(['identity', 'orgs']));
+      expect(SENDS_MAIL.test('await ctx.platform.mailer.send(message)') && SENDS_MAIL.test('sendNotice(ctx.platform, ctx.logger, m)')).toBe(true);
+      for (const domain of domains) {
+        expect(capabilitiesOf(domain), domain).toContain('sendMail');
+        const fns = [app.built.api.functions.has(domain as Domain) ? sesOfDomain(app, domain) : undefined, sesOfConsumer(app, domain)].filter((ses) => ses !== undefined);
+        expect(fns.length, `${domain} has a function`).toBeGreaterThan(0);
+        for (const ses of fns) expect(ses, domain).toEqual([sendMailStatement(DEFAULT_MAIL.from, DEFAULT_MAIL.identity)]);
+      }
     });
 
     it('allows no other SES action, and none on a wildcard resource, anywhere', () => {
@@ -163,8 +199,8 @@ describe('mail wiring', () => {
   });
 
   describe('capabilities', () => {
-    it('lets only the identity domain send mail and unwrap identity secrets (a change here is a reviewed permission change)', () => {
-      expect(DomainCapabilities).toEqual({ identity: ['sendMail', 'openIdentitySecrets', 'openUserPii'], orgs: ['openInvitationPii'], deploy: ['openOrgKeys'] });
+    it('lets only identity and orgs send mail and only identity unwrap identity secrets (a change here is a reviewed permission change)', () => {
+      expect(DomainCapabilities).toEqual({ identity: ['sendMail', 'openIdentitySecrets', 'openUserPii'], orgs: ['sendMail', 'openInvitationPii'], deploy: ['openOrgKeys'] });
     });
 
     it('gives a domain the map does not name no capability, whatever its name', () => {

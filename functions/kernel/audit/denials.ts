@@ -24,7 +24,7 @@ export async function recordDenial(
     const decision = await tokenBucketsFor(platform.table).consume(id, policy);
     if (!decision.allowed) return;
     await platform.audit.commit({
-      ...orgAuditEntry(request, denial.scope, 'access.denied', { type: 'route', id: request.routeId }, { route: request.routeId, permission: denial.permission, role: denial.role }),
+      ...orgAuditEntry(request, denial.scope, 'access.denied', { type: 'route', id: request.routeId }, { route: request.routeId, permission: denial.permission, role: denial.role, ...(denial.reason === 'role' ? {} : { reason: denial.reason }) }),
       outcome: 'denied',
     });
   } catch (error) {

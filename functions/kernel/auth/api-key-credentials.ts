@@ -3,8 +3,8 @@ import type { AuditTrail } from '../audit/audit-trail';
 import { AuditScopes } from '../audit/scopes';
 import { Ids } from '../ids';
 import { Conditions } from '../storage/conditions';
-import type { Table } from '../storage/table';
-import { ApiKeyLookups, ApiKeys } from './api-key-records';
+import type { Table, TransactWrite } from '../storage/table';
+import { ApiKeyLookups, ApiKeys, type ApiKeyLookupRecord } from './api-key-records';
 import type { OrgScope } from './org-scope';
 import type { Principal } from './principal';
 
@@ -39,6 +39,23 @@ export function parseApiKey(credential: string): { keyId: string; secret: string
   return match ? { keyId: match[1]!, secret: match[2]! } : undefined;
 }
 
+/** Whether a key still authenticates: not revoked, not expired. */
+const isLive = (record: ApiKeyLookupRecord, nowMs: number): boolean => !record.revoked && (record.expiresAt === undefined || record.expiresAt * 1000 > nowMs);
+
+/** A key as it stands now, found by its public id (no secret): its lookup item while it still authenticates. */
+export async function liveApiKey(table: Table, keyId: string, now: Date): Promise<ApiKeyLookupRecord | undefined> {
+  const record = await table.read(ApiKeyLookups.at(keyId));
+  return record && isLive(record, now.getTime()) ? record : undefined;
+}
+
+/** A condition that the key still authenticates, in `scope`'s organization, when the transaction commits. */
+export function apiKeyLiveCheck(scope: OrgScope, keyId: string, now: Date, onConditionFailed: () => Error): TransactWrite {
+  return ApiKeyLookups.at(keyId).check(
+    Conditions.all(Conditions.attributeIs('revoked', false), Conditions.attributeIs('orgId', scope.orgId), Conditions.unexpired(Math.floor(now.getTime() / 1000))),
+    onConditionFailed,
+  );
+}
+
 /**
  * The principal of a presented key, or `undefined` when the key is unknown, tampered with,
  * revoked or expired. One consistent GetItem per request and no cache: revocation is immediate.
@@ -50,9 +67,7 @@ export async function verifyApiKey(table: Table, credential: string, nowMs: numb
   // Hash the presented secret even for an unknown key, so timing says nothing about which ids exist.
   const presented = hashSecret(parsed.secret);
   const stored = Buffer.from(record?.secretHash ?? '0'.repeat(64), 'hex');
-  if (!timingSafeEqual(presented, stored) || !record) return undefined;
-  if (record.revoked) return undefined;
-  if (record.expiresAt !== undefined && record.expiresAt * 1000 <= nowMs) return undefined;
+  if (!timingSafeEqual(presented, stored) || !record || !isLive(record, nowMs)) return undefined;
   return {
     type: 'api_key',
     keyId: record.keyId,

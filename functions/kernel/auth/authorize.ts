@@ -3,7 +3,7 @@ import { Keys } from '../storage/keys';
 import type { Table } from '../storage/table';
 import { getMembership } from '../tenancy/memberships';
 import { mintOrgScope, type OrgScope } from './org-scope';
-import { roleAllows, RoleRank, type Permission, type Role } from './permissions';
+import { lowerRole, projectKeyMayUse, roleAllows, type Permission, type Role } from './permissions';
 import type { Principal } from './principal';
 
 export interface OrgAccess {
@@ -13,24 +13,36 @@ export interface OrgAccess {
 
 const NO_SUCH_ORG = 'No such organization.';
 
-/** A member (or a key of the organization) whose role lacks the permission: a 403 worth recording. */
+/** Why a principal of the organization is refused: its role lacks the permission, or its key is restricted to projects. */
+export type DenialReason = 'role' | 'project_restricted_key';
+
+/** A member (or a key of the organization) refused a permission: a 403 worth recording. */
 export class PermissionDeniedError extends ForbiddenError {
   constructor(
     readonly scope: OrgScope,
     readonly role: Role,
     readonly permission: Permission,
+    readonly reason: DenialReason = 'role',
   ) {
-    super(`Your role (${role}) does not allow ${permission}.`);
+    super(reason === 'role' ? `Your role (${role}) does not allow ${permission}.` : `A key restricted to projects cannot use ${permission} outside them.`);
   }
 }
 
 /**
  * The first link of the authorization chain: is the principal part of this organization, and does
  * its role hold the permission? An organization the principal is not part of does not exist for it
- * (404, never 403, so ids cannot be probed); a role too low is a 403. On success it mints the
- * `OrgScope` every tenant key is built from.
+ * (404, never 403, so ids cannot be probed); a role too low is a 403, and so is an
+ * organization-wide route for a key restricted to projects (`projectKeyMayUse`: only routes naming
+ * a project, `params.projectId`, reading the organization and listing projects). On success it
+ * mints the `OrgScope` every tenant key is built from.
  */
-export async function requireOrg(table: Table, principal: Principal, orgId: string, permission: Permission): Promise<OrgAccess> {
+export async function requireOrg(
+  table: Table,
+  principal: Principal,
+  orgId: string,
+  permission: Permission,
+  params: Readonly<Record<string, unknown>> = {},
+): Promise<OrgAccess> {
   let scope: OrgScope;
   try {
     scope = mintOrgScope(orgId);
@@ -51,9 +63,13 @@ export async function requireOrg(table: Table, principal: Principal, orgId: stri
     const creator = await getMembership(table, scope, principal.createdBy);
     if (!creator) throw new UnauthenticatedError('Invalid API key.');
     // Demoting the creator lowers the key with them: a key never holds more than its creator now does.
-    role = RoleRank[creator.role] < RoleRank[principal.role] ? creator.role : principal.role;
+    role = lowerRole(principal.role, creator.role);
   }
   if (!roleAllows(role, permission)) throw new PermissionDeniedError(scope, role, permission);
+  // A key limited to some projects acts only within them: nothing organization-wide.
+  if (principal.type === 'api_key' && principal.projectIds && !projectKeyMayUse(permission, typeof params.projectId === 'string')) {
+    throw new PermissionDeniedError(scope, role, permission, 'project_restricted_key');
+  }
   return { scope, role };
 }
 

@@ -53,6 +53,22 @@ export const RolePermissions: Readonly<Record<Role, ReadonlySet<Permission>>> = 
 
 export const roleAllows = (role: Role, permission: Permission): boolean => RolePermissions[role].has(permission);
 
+/** The lower of two roles: an API key acts with the lower of its own role and its creator's current one. */
+export const lowerRole = (a: Role, b: Role): Role => (RoleRank[b] < RoleRank[a] ? b : a);
+
+/**
+ * What a key restricted to projects (`projectIds`) may use on a route that names none of its
+ * projects: reading the organization itself and listing projects (the listing shows it only its
+ * own). Every other such route acts on the whole organization (members, invitations, API keys,
+ * organization keys, the audit trail, settings, creating projects) and refuses the key (403): a key
+ * limited to some projects never reaches beyond them. On a route that names one of its projects
+ * (`{projectId}`), its role decides.
+ */
+export const ProjectKeyOrgWidePermissions: ReadonlySet<Permission> = new Set<Permission>(['org:read', 'projects:read']);
+
+/** Whether a project-restricted key may use `permission` on a route that does (or does not) name a project. */
+export const projectKeyMayUse = (permission: Permission, namesProject: boolean): boolean => namesProject || ProjectKeyOrgWidePermissions.has(permission);
+
 /** The lowest role that holds a permission (for messages and the generated tests). */
 export function minimumRole(permission: Permission): Role {
   const role = [...Roles].reverse().find((r) => roleAllows(r, permission));

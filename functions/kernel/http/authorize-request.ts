@@ -10,8 +10,9 @@ import { header, sourceIpOf, type ApiMiddleware, type ApiRequest } from './types
  * checked before the body is read, so a caller without access learns nothing about the schemas and
  * a foreign id is a 404 whatever else the request holds. An authorized API-key request also records
  * the key's use (at most once a minute per key, see `recordApiKeyUse`): `lastUsedAt` always, and an
- * `apikey.used` audit record for reads. A member refused for want of the permission (403) is
- * recorded in the organization's chain (`recordDenial`); a non-member's 404 is not, since anyone
+ * `apikey.used` audit record for reads. A member refused for want of the permission, or a
+ * project-restricted key on an organization-wide route (403), is recorded in the organization's
+ * chain (`recordDenial`); a non-member's 404 is not, since anyone
  * could otherwise write into any organization's chain.
  */
 export const authorizeRequest = (options: { readonly platform: () => Platform }): ApiMiddleware => {
@@ -23,7 +24,7 @@ export const authorizeRequest = (options: { readonly platform: () => Platform })
     const platform = options.platform();
     let access: OrgAccess;
     try {
-      access = await requireOrg(platform.table, principal, String(params.params.orgId), route.auth.permission);
+      access = await requireOrg(platform.table, principal, String(params.params.orgId), route.auth.permission, params.params);
     } catch (error) {
       if (error instanceof PermissionDeniedError) {
         const client = { sourceIp: sourceIpOf(request.event), userAgent: header(request.event, 'user-agent') };

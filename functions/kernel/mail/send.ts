@@ -25,12 +25,7 @@ interface MailDeps {
 
 /** Takes one mail from the address's budget. @throws RateLimitedError (429) when it is spent. */
 export async function spendMailBudget(deps: Pick<MailDeps, 'table' | 'emailIndex'>, address: string): Promise<void> {
-  try {
-    await consumeRateLimit(deps.table, { ...NamedBuckets.mailByEmail, subject: [await deps.emailIndex.lookupHash(address)] });
-  } catch (error) {
-    if (error instanceof RateLimitedError) throw new RateLimitedError(error.retryAfterSeconds, 'Too many mails to this address');
-    throw error;
-  }
+  await consumeRateLimit(deps.table, { ...NamedBuckets.mailByEmail, subject: [await deps.emailIndex.lookupHash(address)] });
 }
 
 /**

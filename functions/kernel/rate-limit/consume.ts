@@ -16,8 +16,8 @@ export interface ConsumeRateLimitRequest extends NamedBucket {
 
 /**
  * Takes one token from a named bucket, beside the route's class bucket the pipeline already
- * consumed. Throws a `RateLimitedError` (429 with `Retry-After` and this bucket's `RateLimit-*`
- * headers) when the bucket is empty. Fails closed: a named bucket guards credentials, so when storage
+ * consumed. Throws a `RateLimitedError` (429 with `Retry-After`, this bucket's `RateLimit-*`
+ * headers and its `refusal` as the message) when the bucket is empty. Fails closed: a named bucket guards credentials, so when storage
  * cannot decide the request is refused with a 503. Returns the bucket's state otherwise.
  *
  * @example
@@ -42,6 +42,6 @@ export async function consumeRateLimit(
     if (error instanceof ConfigurationError) throw error;
     throw new ServiceUnavailableError('Rate limiting is temporarily unavailable; retry shortly.', error);
   }
-  if (!decision.allowed) throw new BucketExhaustedError(decision);
+  if (!decision.allowed) throw new BucketExhaustedError(decision, request.refusal);
   return decision;
 }

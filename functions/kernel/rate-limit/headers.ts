@@ -28,8 +28,8 @@ export function rateLimitHeaders(decision: BucketDecision): Record<string, strin
 export class BucketExhaustedError extends RateLimitedError {
   declare readonly headers: Readonly<Record<string, string>>;
 
-  constructor(decision: BucketDecision) {
-    super(decision.retryAfterMs / 1000);
+  constructor(decision: BucketDecision, what?: string) {
+    super(decision.retryAfterMs / 1000, what);
     this.headers = { ...rateLimitHeaders(decision), ...this.headers };
   }
 }

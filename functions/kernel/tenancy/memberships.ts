@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { listApiKeys, revokeApiKeyWrites } from '../auth/api-key-records';
 import { mintOrgScope, type OrgScope } from '../auth/org-scope';
 import { Roles, type Role } from '../auth/permissions';
 import { ConflictError } from '../errors';
@@ -10,7 +11,8 @@ import type { Table, TransactWrite } from '../storage/table';
 /**
  * Memberships: a person's place in an organization, read by the authorization chain on every
  * request, listed by the orgs domain, and removed by the orgs domain or by a person deleting their
- * account. Each change is audited by the caller in the organization's chain.
+ * account (`memberRemovalWrites`, which revokes the member's API keys with it). Each change is
+ * audited by the caller in the organization's chain.
  */
 
 /** A membership, at `ORG#<orgId>` / `MEMBER#<userId>`, listed under its user through gsi1. */
@@ -84,10 +86,19 @@ export function ownersRemainWrites(scope: OrgScope, others: readonly MembershipR
 }
 
 /**
- * The writes that remove a membership (under the version read) while keeping the organization
- * owned: when the member is an owner, every other owner must still be one at commit time.
+ * A condition that the member still holds one of `roles` when the transaction commits: a right
+ * checked before the change (an inviter's, say) cannot be lost meanwhile.
  */
-export function removeMembershipWrites(scope: OrgScope, membership: MembershipRecord, others: readonly MembershipRecord[]): TransactWrite[] {
+export function roleStillOneOfCheck(scope: OrgScope, userId: string, roles: readonly Role[], onConditionFailed: () => Error): TransactWrite {
+  return Memberships.at(scope, userId).check(Conditions.any(...roles.map((role) => Conditions.attributeIs('role', role))), onConditionFailed);
+}
+
+/**
+ * The writes that remove a membership (under the version read) while keeping the organization
+ * owned: when the member is an owner, every other owner must still be one at commit time. Without
+ * the member's API keys: removing a member goes through `memberRemovalWrites`.
+ */
+function removeMembershipWrites(scope: OrgScope, membership: MembershipRecord, others: readonly MembershipRecord[]): TransactWrite[] {
   return [
     Memberships.at(scope, membership.userId).delete({
       when: Conditions.versionIs(membership.version),
@@ -95,4 +106,30 @@ export function removeMembershipWrites(scope: OrgScope, membership: MembershipRe
     }),
     ...(membership.role === 'owner' ? ownersRemainWrites(scope, others) : []),
   ];
+}
+
+/** What removing a member writes, and how many of their API keys it revokes (for the audit record). */
+export interface MemberRemoval {
+  readonly writes: TransactWrite[];
+  readonly keysRevoked: number;
+}
+
+/**
+ * Removing a member: the membership (as `removeMembershipWrites`) and, for good, every API key the
+ * member created in the organization (lookup item revoked with reason `creator_removed`, listing
+ * record deleted), so that a member invited back does not find their old keys alive again. Commit
+ * with `AuditTrail.commitInBatches`: the membership comes first, so it and as many keys as fit
+ * land with the audit record; further keys are revoked right after, each revocation safe on its own.
+ *
+ * @example
+ * const removal = await memberRemovalWrites(table, scope, membership, others, new Date());
+ * await audit.commitInBatches(orgAuditEntry(ctx, scope, 'member.removed', { type: 'user', id: membership.userId }, { role: membership.role, keysRevoked: removal.keysRevoked }), removal.writes);
+ */
+export async function memberRemovalWrites(table: Table, scope: OrgScope, membership: MembershipRecord, others: readonly MembershipRecord[], now: Date): Promise<MemberRemoval> {
+  const keys = (await listApiKeys(table, scope)).filter((key) => key.createdBy === membership.userId);
+  const changed = () => new ConflictError("The member's API keys changed meanwhile; try again.");
+  return {
+    writes: [...removeMembershipWrites(scope, membership, others), ...keys.flatMap((key) => revokeApiKeyWrites(scope, key.keyId, 'creator_removed', now, changed))],
+    keysRevoked: keys.length,
+  };
 }
