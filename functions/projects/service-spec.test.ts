@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { applyServicePatch, DnsLabel, FargateMemoryByCpu, ImageReference, resolveServiceSpec, ServiceSpec, type ResolvedServiceSpec } from './service-spec';
+import { z } from 'zod';
+import { applyServicePatch, DnsLabel, FargateMemoryByCpu, ImageReference, resolveServiceSpec, ServiceSpec, ServiceSpecPatch, type ResolvedServiceSpec } from './service-spec';
 
 const web = { name: 'api', type: 'web', source: { image: 'ghcr.io/acme/api:1.4.2' }, cpu: 256, memory: 512, port: 8080 } as const;
 const worker = { name: 'jobs', type: 'worker', source: { github: { repo: 'acme/jobs', branch: 'main' } }, cpu: 512, memory: 1024 } as const;
@@ -115,6 +116,49 @@ describe('ServiceSpec', () => {
     [{ public: 'yes' }, 'public'],
   ])('refuses %j on %s', (change, path) => {
     expect(issuePaths({ ...web, ...change })).toEqual([path]);
+  });
+});
+
+describe('the port of a web service', () => {
+  const portIssues = (port: unknown) => {
+    const result = ServiceSpec.safeParse({ ...web, port });
+    return result.success ? [] : result.error.issues.filter((i) => i.path.join('.') === 'port').map((i) => i.message);
+  };
+
+  it.each([1024, 8080, 65535])('accepts %d', (port) => {
+    expect(portIssues(port)).toEqual([]);
+  });
+
+  // The container runs as a non-root user without Linux capabilities: it could not bind these.
+  it.each([1, 80, 443, 1023])('refuses the privileged port %d and says why', (port) => {
+    const [message, ...others] = portIssues(port);
+    expect(others).toEqual([]);
+    expect(message).toMatch(/^Must be 1024 or higher\./);
+    expect(message).toMatch(/below 1024 are refused/);
+    expect(message).toMatch(/non-root/);
+    expect(message).toMatch(/CAP_NET_BIND_SERVICE/);
+  });
+
+  it("accepts the README's example: NGINX's unprivileged image on ECR Public, listening on 8080", () => {
+    expect(issuePaths({ name: 'web', type: 'web', source: { image: 'public.ecr.aws/nginx/nginx-unprivileged:1.27-alpine' }, cpu: 256, memory: 512, port: 8080 })).toEqual([]);
+  });
+
+  it('refuses a port above 65535', () => {
+    expect(portIssues(65536)).toEqual(['Must be at most 65535.']);
+  });
+
+  it('refuses a privileged port in a patch too', () => {
+    expect(ServiceSpecPatch.safeParse({ port: 80 }).success).toBe(false);
+    expect(ServiceSpecPatch.safeParse({ port: 8080 }).success).toBe(true);
+    const stored = resolveServiceSpec(ServiceSpec.parse(web));
+    const out = applyServicePatch(stored, { port: 1023 });
+    expect(!out.ok && out.error.issues.map((i) => i.path.join('.'))).toEqual(['port']);
+  });
+
+  it('says so in the schema description (and so in the OpenAPI document)', () => {
+    const schema = z.toJSONSchema(ServiceSpec, { io: 'input' }) as unknown as { properties: { port: { minimum?: number; maximum?: number; description?: string } } };
+    expect(schema.properties.port).toMatchObject({ minimum: 1024, maximum: 65535 });
+    expect(schema.properties.port.description).toMatch(/below 1024 are refused/);
   });
 });
 

@@ -77,6 +77,17 @@ export const ServiceSource = z
   .strictObject({ image: ImageReference.optional(), github: GitHubSource.optional() })
   .refine((s) => (s.image === undefined) !== (s.github === undefined), { message: 'Give exactly one of image or github.' });
 
+/**
+ * The lowest port a service may listen on. A service's container runs as a non-root user with
+ * every Linux capability dropped, and binding a port below 1024 needs root or CAP_NET_BIND_SERVICE
+ * (the kernel's default `net.ipv4.ip_unprivileged_port_start`): a container told to listen on 80
+ * would fail to start, so such a port is refused here, before anything is stored or deployed.
+ */
+export const UNPRIVILEGED_PORT_MIN = 1024;
+const PRIVILEGED_PORT_REASON =
+  'Ports below 1024 are refused: the container runs as a non-root user without Linux capabilities, so it could not bind one (that needs root or CAP_NET_BIND_SERVICE); listen on a port such as 8080 instead.';
+const PRIVILEGED_PORT_MESSAGE = `Must be ${UNPRIVILEGED_PORT_MIN} or higher. ${PRIVILEGED_PORT_REASON}`;
+
 /** The fields of a spec, each checked on its own; rules between fields follow in `ServiceSpec`. */
 export const serviceSpecFields = {
   name: DnsLabel,
@@ -84,7 +95,12 @@ export const serviceSpecFields = {
   source: ServiceSource,
   cpu: z.literal(FargateCpus, `Must be one of ${FargateCpus.join(', ')} (CPU units).`),
   memory: z.literal(FargateMemories, `Must be a Fargate memory size in MiB (${FargateMemories[0]} to ${FargateMemories.at(-1)}; which ones depends on cpu).`),
-  port: z.number('Must be a number.').int('Must be a whole number.').min(1024, 'Must be at least 1024.').max(65535, 'Must be at most 65535.'),
+  port: z
+    .number('Must be a number.')
+    .int('Must be a whole number.')
+    .min(UNPRIVILEGED_PORT_MIN, PRIVILEGED_PORT_MESSAGE)
+    .max(65535, 'Must be at most 65535.')
+    .describe(`The TCP port the container listens on, ${UNPRIVILEGED_PORT_MIN} to 65535. ${PRIVILEGED_PORT_REASON}`),
   replicas: z.number('Must be a number.').int('Must be a whole number.').min(0, 'Must be at least 0.').max(10, 'Must be at most 10.'),
   healthCheckPath: z
     .string()
