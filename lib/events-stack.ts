@@ -2,7 +2,7 @@ import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import type { Construct } from 'constructs';
 import { EventRules, type EventRule } from '../functions/kernel/events/rules';
-import { capabilitiesOf, DomainCapabilities, type DomainCapabilityMap } from './capabilities';
+import { consumerCapabilitiesOf, DomainCapabilities, type DomainCapabilityMap } from './capabilities';
 import { EventConsumer } from './constructs/event-consumer';
 import { OperatorAlerts } from './constructs/operator-alerts';
 import type { RampartTable } from './constructs/rampart-table';
@@ -84,7 +84,7 @@ export class EventsStack extends Stack {
           domain,
           rules,
           platform,
-          capabilities: capabilitiesOf(domain, props.capabilities ?? DomainCapabilities),
+          capabilities: consumerCapabilitiesOf(domain, props.capabilities ?? DomainCapabilities),
           ...(Object.hasOwn(ConsumerTimeouts, domain) ? { timeout: ConsumerTimeouts[domain] } : {}),
           alerts: this.alerts,
           ...(props.functionsDir ? { functionsDir: props.functionsDir } : {}),

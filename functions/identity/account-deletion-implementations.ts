@@ -2,8 +2,9 @@ import type { UserRecord } from '../kernel/accounts/user-record';
 import { orgAuditEntry, userAuditEntry } from '../kernel/audit/entries';
 import { ConflictError, InvalidCredentialsError, ValidationError } from '../kernel/errors';
 import { implement, type AnyRouteContext, type BoundRoute } from '../kernel/http/implementation';
-import { membershipsOfUser, otherOwners, removeMembershipWrites } from '../kernel/tenancy/memberships';
-import { piiOf, requireUser, sendMail, updateUserWrite } from './account';
+import { memberRemovalWrites, membershipsOfUser, otherOwners } from '../kernel/tenancy/memberships';
+import { sendNotice } from '../kernel/mail/send';
+import { piiOf, requireUser, updateUserWrite } from './account';
 import { assertNotLastOwner, deletionActor, SESSIONS_IN_FINAL_TRANSACTION, shredAccountWrites } from './account-deletion';
 import * as routes from './account-deletion-routes';
 import { Mail } from './mail-templates';
@@ -33,9 +34,14 @@ async function leaveOrganizations(ctx: AnyRouteContext, userId: string, keepOwne
     if (keepOwned && membership.role === 'owner' && others.length === 0) {
       throw new ConflictError(`You became the last owner of organization ${scope.orgId} meanwhile: make another member owner or delete it first.`);
     }
-    await audit.commit(
-      { ...orgAuditEntry(ctx, scope, 'member.removed', { type: 'user', id: userId }, { role: membership.role, via: 'account_deleted' }), actor: deletionActor(userId) },
-      removeMembershipWrites(scope, membership, keepOwned ? others : []),
+    // The person's API keys in the organization are revoked with the membership, for good.
+    const removal = await memberRemovalWrites(table, scope, membership, keepOwned ? others : [], new Date());
+    await audit.commitInBatches(
+      {
+        ...orgAuditEntry(ctx, scope, 'member.removed', { type: 'user', id: userId }, { role: membership.role, via: 'account_deleted', keysRevoked: removal.keysRevoked }),
+        actor: deletionActor(userId),
+      },
+      removal.writes,
     );
     left++;
   }
@@ -91,7 +97,7 @@ export const accountDeletionImplementations: readonly BoundRoute[] = [
     userKeyRing(ctx.platform).forget(user.userId);
     // Memberships written just before the mark may reach the index late: they go too.
     await leaveOrganizations(ctx, user.userId, false);
-    await sendMail(ctx, Mail.accountDeleted(email));
+    await sendNotice(ctx.platform, ctx.logger, Mail.accountDeleted(email));
     return { body: {} };
   }),
 ];

@@ -14,7 +14,7 @@ export const deleteMe = defineRoute({
   summary: 'Deletes my account',
   description: 'After my password (and a TOTP or recovery code when two-factor is on), I leave every organization, my sessions end and my personal data is shredded. Refused (409) while I am the last owner of an organization.',
   auth: signedIn,
-  rateLimit: 'sensitive',
+  rateLimit: 'reauth',
   request: {
     body: DeletionConfirmation,
   },

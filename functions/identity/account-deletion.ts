@@ -6,6 +6,7 @@ import { Conditions } from '../kernel/storage/conditions';
 import type { Table, TransactWrite } from '../kernel/storage/table';
 import { releaseEmailWrite } from './account';
 import { removeFactorWrite } from './mfa';
+import { clearFailuresWrite } from './second-factor-lockout';
 import { shredUserKeyWrite } from './user-keys';
 
 /**
@@ -51,4 +52,5 @@ export const shredAccountWrites = (user: UserRecord): TransactWrite[] => [
   Users.at(user.userId).delete({ when: Conditions.versionIs(user.version), onConditionFailed: () => new PreconditionFailedError('The account changed meanwhile; try again.') }),
   releaseEmailWrite(user),
   removeFactorWrite(user.userId),
+  clearFailuresWrite(user.userId),
 ];

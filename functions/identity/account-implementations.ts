@@ -1,111 +1,93 @@
 import type { UserRecord } from '../kernel/accounts/user-record';
 import { userAuditEntry } from '../kernel/audit/entries';
-import { InvalidCredentialsError, InvalidTokenError } from '../kernel/errors';
+import { InvalidCredentialsError, InvalidTokenError, ValidationError } from '../kernel/errors';
 import { implement, type AnyRouteContext, type BoundRoute } from '../kernel/http/implementation';
 import { Ids } from '../kernel/ids';
-import { consumeRateLimit } from '../kernel/rate-limit/consume';
-import { NamedBuckets } from '../kernel/rate-limit/policies';
-import {
-  assertPasswordPolicy,
-  createUserWrites,
-  EmailTakenError,
-  findUserByEmail,
-  getUser,
-  meView,
-  OutdatedAccountError,
-  piiOf,
-  requireUser,
-  sendMail,
-  updateUserWrite,
-  type UserPii,
-} from './account';
+import { sendNotice, spendMailBudget } from '../kernel/mail/send';
+import type { TransactWrite } from '../kernel/storage/table';
+import { assertPasswordFreeOfEmail, getUser, meView, piiOf, requireUser, updateUserWrite } from './account';
 import * as routes from './account-routes';
+import { deferWork } from './deferred-work';
 import { Mail } from './mail-templates';
-import { consumeOneTimeToken, issueOneTimeToken } from './one-time-tokens';
+import { isIssuedFor, readOneTimeToken, spendOneTimeTokenWrite, type TokenPurpose } from './one-time-tokens';
 import { hashPassword, verifyPassword } from './passwords';
 import { revokeAllSessionsWrites } from './sessions';
-import { createUserKey, userKeyRing, UserDataUnavailableError } from './user-keys';
+import { generateUserKey, userKeyRing } from './user-keys';
 
 /**
- * Changes a password, revoking sessions (all, or all but `keep`), audited as one change. The
- * password and as many revocations as fit commit with the record; further ones follow on their own.
+ * Changes a password, revoking sessions (all, or all but `keep`), audited as one change, with
+ * `alongside` (the reset token that allowed it) in the first transaction. The new
+ * `passwordChangedAt` ends every verification and reset token issued before it.
  */
-async function setPassword(ctx: AnyRouteContext, user: UserRecord, password: string, via: 'change' | 'reset', keep?: string) {
+async function setPassword(ctx: AnyRouteContext, user: UserRecord, password: string, via: 'change' | 'reset', options: { keep?: string; alongside?: TransactWrite[] } = {}) {
   const now = new Date();
   const passwordHash = await hashPassword(password);
-  const revocations = await revokeAllSessionsWrites(ctx.platform.table, user.userId, now, keep);
+  const revocations = await revokeAllSessionsWrites(ctx.platform.table, user.userId, now, options.keep);
   await ctx.platform.audit.commitInBatches(userAuditEntry(ctx, user.userId, 'user.password_changed', { via, sessionsRevoked: revocations.length }), [
     updateUserWrite({ ...user, passwordHash, passwordChangedAt: now.toISOString(), updatedAt: now.toISOString() }),
+    ...(options.alongside ?? []),
     ...revocations,
   ]);
-  await sendMail(ctx, Mail.passwordChanged((await piiOf(ctx, user)).email));
+  await sendNotice(ctx.platform, ctx.logger, Mail.passwordChanged((await piiOf(ctx, user)).email));
 }
 
 /**
- * The owner of an address, for the mail that answers a signup or a request about it; accounts that
- * cannot be read (from an older version, or deleted meanwhile) have no owner to tell.
+ * The account a mailed token speaks for, without spending the token: it must be known, unexpired,
+ * and issued under the credentials the account holds now (a password changed since ends it).
+ * @throws InvalidTokenError
  */
-async function ownerOf(ctx: AnyRouteContext, email: string): Promise<{ user: UserRecord; pii: UserPii } | undefined> {
-  try {
-    const user = await findUserByEmail(ctx.platform.table, ctx.platform.emailIndex, email);
-    return user ? { user, pii: await piiOf(ctx, user) } : undefined;
-  } catch (error) {
-    if (error instanceof OutdatedAccountError || error instanceof UserDataUnavailableError) return undefined;
-    throw error;
-  }
+async function accountOfToken(ctx: AnyRouteContext, purpose: TokenPurpose, token: string, now: Date): Promise<UserRecord> {
+  const stored = await readOneTimeToken(ctx.platform.table, purpose, token, now);
+  const user = stored ? await getUser(ctx.platform.table, stored.userId) : undefined;
+  if (!stored || !user || !isIssuedFor(stored, user)) throw new InvalidTokenError();
+  return user;
 }
 
-/** Mails the owner of an unverified account a fresh verification link. */
-async function mailVerification(ctx: AnyRouteContext, owner: { user: UserRecord; pii: UserPii }): Promise<void> {
-  const fresh = issueOneTimeToken('verify-email', owner.user.userId, new Date());
-  await ctx.platform.table.transact([fresh.write]);
-  await sendMail(ctx, Mail.verifyEmail(owner.pii.email, ctx.platform.appUrl, fresh.token));
-}
-
-/** Counted by the address's keyed lookup hash: a bucket key holds nothing a guess can be tested against. */
-async function limitMailTo(ctx: AnyRouteContext, email: string): Promise<void> {
-  await consumeRateLimit(ctx.platform.table, { ...NamedBuckets.mailByEmail, subject: [await ctx.platform.emailIndex.lookupHash(email)] });
-}
-
+/**
+ * The public requests below answer the same, and do the same work, whether or not the address has
+ * an account: each spends the address's mail budget, does what it does for every address, and
+ * leaves the rest to the identity consumer (`deferWork`). docs/identity.md, "Equal work on public paths".
+ */
 export const accountImplementations: readonly BoundRoute[] = [
   implement(routes.signup, async ({ body }, ctx) => {
-    const { audit, appUrl } = ctx.platform;
-    await assertPasswordPolicy(body.password, 'password', body.email);
-    // Hashed before we know whether the address is taken, so both answers take the same time.
+    const { piiKeys, emailIndex } = ctx.platform;
+    await spendMailBudget(ctx.platform, body.email);
     const passwordHash = await hashPassword(body.password);
-    const now = new Date();
+    // The data key of the account-to-be seals the address and name for the consumer; it becomes
+    // the account's own key if the address is free.
     const userId = Ids.user.generate();
-    const verification = issueOneTimeToken('verify-email', userId, now);
-    // The user's data key (PII key) seals the address and name; only its wrapped form is stored,
-    // in the same transaction as the account.
-    const userKey = await createUserKey(ctx.platform.piiKeys, userId, now);
-    try {
-      const at = now.toISOString();
-      const account = { userId, email: body.email, name: body.name, passwordHash, emailVerified: false, mfaEnabled: false, createdAt: at, updatedAt: at, passwordChangedAt: at };
-      await audit.commit(userAuditEntry(ctx, userId, 'user.signed_up', { method: 'password' }), [
-        ...(await createUserWrites(account, userKey.key, ctx.platform.emailIndex)),
-        userKey.write,
-        verification.write,
-      ]);
-      await sendMail(ctx, Mail.verifyEmail(body.email, appUrl, verification.token));
-    } catch (error) {
-      if (!(error instanceof EmailTakenError)) throw error;
-      // No account enumeration: the caller gets the same answer; the owner gets a note.
-      const owner = await ownerOf(ctx, body.email);
-      if (owner && !owner.user.emailVerified) await mailVerification(ctx, owner);
-      else if (owner) await sendMail(ctx, Mail.alreadyRegistered(owner.pii.email, appUrl));
-    }
-    return { body: { status: 'verification_sent' } };
+    const { key, wrapped } = await generateUserKey(piiKeys, userId);
+    await deferWork(ctx, {
+      kind: 'signup',
+      userId,
+      emailHash: await emailIndex.lookupHash(body.email),
+      dataKey: wrapped,
+      sealedEmail: key.seal('email', body.email),
+      sealedName: key.seal('name', body.name),
+      passwordHash,
+    });
+    return { body: { status: 'accepted' } };
   }),
 
   implement(routes.verifyEmail, async ({ body }, ctx) => {
-    const { table, audit } = ctx.platform;
     const now = new Date();
-    const userId = await consumeOneTimeToken(table, 'verify-email', body.token, now);
-    const user = userId ? await getUser(table, userId) : undefined;
-    if (!user) throw new InvalidTokenError();
-    if (!user.emailVerified) {
-      await audit.commit(userAuditEntry(ctx, user.userId, 'user.email_verified', {}), [
+    const user = await accountOfToken(ctx, 'verify-email', body.token, now);
+    // The mailbox alone does not take an account over: the link must come with the password of the
+    // signup that asked for it (an earlier signup's link died when a later one replaced it).
+    if (!(await verifyPassword(user.passwordHash, body.password))) {
+      throw new ValidationError([
+        {
+          path: 'body.password',
+          message: 'The password is not the one given at signup. If you did not sign up with this address yourself, sign up again: your signup replaces the other one.',
+        },
+      ]);
+    }
+    const spend = spendOneTimeTokenWrite('verify-email', body.token);
+    if (user.emailVerified) {
+      await ctx.platform.table.transact([spend]);
+    } else {
+      await ctx.platform.audit.commit(userAuditEntry(ctx, user.userId, 'user.email_verified', {}), [
+        spend,
         updateUserWrite({ ...user, emailVerified: true, emailVerifiedAt: now.toISOString(), updatedAt: now.toISOString() }),
       ]);
     }
@@ -113,32 +95,22 @@ export const accountImplementations: readonly BoundRoute[] = [
   }),
 
   implement(routes.resendVerification, async ({ body }, ctx) => {
-    await limitMailTo(ctx, body.email);
-    const owner = await ownerOf(ctx, body.email);
-    if (owner && !owner.user.emailVerified) await mailVerification(ctx, owner);
+    await spendMailBudget(ctx.platform, body.email);
+    await deferWork(ctx, { kind: 'verification', emailHash: await ctx.platform.emailIndex.lookupHash(body.email) });
     return { body: { status: 'accepted' } };
   }),
 
   implement(routes.forgotPassword, async ({ body }, ctx) => {
-    await limitMailTo(ctx, body.email);
-    const owner = await ownerOf(ctx, body.email);
-    if (owner) {
-      const { userId } = owner.user;
-      const reset = issueOneTimeToken('password-reset', userId, new Date());
-      await ctx.platform.audit.commit(userAuditEntry(ctx, userId, 'user.password_reset_requested', {}), [reset.write]);
-      await sendMail(ctx, Mail.resetPassword(owner.pii.email, ctx.platform.appUrl, reset.token));
-    }
+    await spendMailBudget(ctx.platform, body.email);
+    await deferWork(ctx, { kind: 'password_reset', emailHash: await ctx.platform.emailIndex.lookupHash(body.email) });
     return { body: { status: 'accepted' } };
   }),
 
   implement(routes.resetPassword, async ({ body }, ctx) => {
-    const { table } = ctx.platform;
-    // Policy first, so that a refused password does not burn the single-use token.
-    await assertPasswordPolicy(body.password, 'password');
-    const userId = await consumeOneTimeToken(table, 'password-reset', body.token, new Date());
-    const user = userId ? await getUser(table, userId) : undefined;
-    if (!user) throw new InvalidTokenError();
-    await setPassword(ctx, user, body.password, 'reset');
+    const user = await accountOfToken(ctx, 'password-reset', body.token, new Date());
+    // The rules the schema could not check without the account; a refused password leaves the token usable.
+    assertPasswordFreeOfEmail(body.password, 'password', (await piiOf(ctx, user)).email);
+    await setPassword(ctx, user, body.password, 'reset', { alongside: [spendOneTimeTokenWrite('password-reset', body.token)] });
     return { body: { status: 'password_changed' } };
   }),
 
@@ -161,8 +133,8 @@ export const accountImplementations: readonly BoundRoute[] = [
   implement(routes.changePassword, async ({ body }, ctx) => {
     const user = await requireUser(ctx);
     if (!(await verifyPassword(user.passwordHash, body.currentPassword))) throw new InvalidCredentialsError();
-    await assertPasswordPolicy(body.newPassword, 'newPassword', (await piiOf(ctx, user)).email);
-    await setPassword(ctx, user, body.newPassword, 'change', ctx.principal.type === 'user' ? ctx.principal.sessionId : undefined);
+    assertPasswordFreeOfEmail(body.newPassword, 'newPassword', (await piiOf(ctx, user)).email);
+    await setPassword(ctx, user, body.newPassword, 'change', ctx.principal.type === 'user' ? { keep: ctx.principal.sessionId } : {});
     return { body: { status: 'password_changed' } };
   }),
 ];

@@ -4,30 +4,39 @@ import { Accepted } from '../kernel/http/schemas';
 import { MeView, Name, Password } from './account';
 import { EmailAddress } from './email';
 import { SecretToken } from './one-time-tokens';
+import { containsEmail, NewPassword, PasswordRejectionMessages } from './password-policy';
 
-const NewAccount = z.object({ email: EmailAddress, password: Password, name: Name });
-const VerificationToken = z.object({ token: SecretToken });
+/** Every problem of a signup at once: the address rule runs whenever both fields are there to compare. */
+const NewAccount = z.object({ email: EmailAddress, password: NewPassword, name: Name }).superRefine(
+  ({ email, password }, ctx) => {
+    if (containsEmail(password, email)) ctx.addIssue({ code: 'custom', path: ['password'], message: PasswordRejectionMessages.contains_email });
+  },
+  { when: ({ value }) => typeof (value as { email?: unknown })?.email === 'string' && typeof (value as { password?: unknown })?.password === 'string' },
+);
+/** The token from the mail, and the password given at signup: proving the mailbox alone does not hand over an account someone else set up. */
+const EmailVerification = z.object({ token: SecretToken, password: Password });
 /** The address a verification or reset link is mailed to. */
 const MailAddress = z.object({ email: EmailAddress }).meta({ id: 'MailAddress' });
-const PasswordReset = z.object({ token: SecretToken, password: Password });
+const PasswordReset = z.object({ token: SecretToken, password: NewPassword });
 const NameChange = z.object({ name: Name });
-const PasswordChange = z.object({ currentPassword: Password, newPassword: Password });
+const PasswordChange = z.object({ currentPassword: Password, newPassword: NewPassword });
 
 export const signup = defineRoute({
   id: 'signup',
   method: 'POST',
   path: '/v1/auth/signup',
   domain: 'identity',
-  summary: 'Creates an account and mails a verification link',
-  description: 'Creates an account for anyone and mails a link that proves the address. The answer is the same whether or not the address already has an account (its owner is mailed instead); a password the policy refuses is a 400.',
+  summary: 'Signs up and mails a verification link',
+  description:
+    'Accepts a signup and mails the address a link that proves it; the account is created (or, for an address whose account is not verified yet, takes this password and name) as the mail goes out. The answer and the time it takes are the same whether or not the address has an account (a verified owner is mailed a note instead). A password the policy refuses is a 400; too many mails to the address, a 429.',
   auth: anyone,
   rateLimit: 'auth',
   request: {
     body: NewAccount,
   },
   success: {
-    status: 201,
-    description: 'Verification mail sent',
+    status: 202,
+    description: 'Signup accepted: the verification mail is on its way',
     schema: Accepted,
   },
 });
@@ -38,11 +47,12 @@ export const verifyEmail = defineRoute({
   path: '/v1/auth/verify-email',
   domain: 'identity',
   summary: 'Proves ownership of the email address',
-  description: 'Verifies the address with the single-use token from the verification mail; an unknown, used or expired token is refused.',
+  description:
+    'Verifies the address with the single-use token from the latest verification mail and the password given at signup (a wrong password is a 400 and leaves the token usable). An unknown, used or expired token is refused, and so is one mailed before the account last changed its password.',
   auth: anyone,
   rateLimit: 'auth',
   request: {
-    body: VerificationToken,
+    body: EmailVerification,
   },
   success: {
     status: 200,
@@ -95,7 +105,8 @@ export const resetPassword = defineRoute({
   path: '/v1/auth/password/reset',
   domain: 'identity',
   summary: 'Sets a new password with the token from the reset mail',
-  description: 'Sets a new password with the single-use token from the reset mail and revokes every session of the account. A password the policy refuses is a 400 and leaves the token usable.',
+  description:
+    'Sets a new password with the single-use token from the reset mail and revokes every session of the account. A password the policy refuses is a 400 and leaves the token usable; a token mailed before the password last changed is refused.',
   auth: anyone,
   rateLimit: 'auth',
   request: {
@@ -152,7 +163,7 @@ export const changePassword = defineRoute({
   summary: 'Changes my password',
   description: "Changes the signed-in user's password after the current one is given (401 otherwise) and revokes every other session; a new password the policy refuses is a 400.",
   auth: signedIn,
-  rateLimit: 'sensitive',
+  rateLimit: 'reauth',
   request: {
     body: PasswordChange,
   },

@@ -1,15 +1,15 @@
 import { z } from 'zod';
 import type { EmailIndex } from '../kernel/accounts/email-index';
 import { Users, type UserRecord } from '../kernel/accounts/user-record';
-import { ConflictError, InvalidCredentialsError, ValidationError } from '../kernel/errors';
+import { ConflictError, UnauthenticatedError, ValidationError } from '../kernel/errors';
 import type { AnyRouteContext } from '../kernel/http/implementation';
 import { FreeText } from '../kernel/http/schemas';
-import type { MailMessage } from '../kernel/mail/mailer';
+import { Ids } from '../kernel/ids';
 import { Conditions } from '../kernel/storage/conditions';
 import { defineEntity } from '../kernel/storage/entity';
 import { Keys } from '../kernel/storage/keys';
 import type { Table, TransactWrite } from '../kernel/storage/table';
-import { checkPasswordPolicy, PasswordRejectionMessages } from './password-policy';
+import { containsEmail, containsEmailIssue } from './password-policy';
 import { userKeyRing, type UserKey, type UserKeyRing } from './user-keys';
 
 /**
@@ -59,14 +59,33 @@ export async function getUser(table: Table, userId: string): Promise<UserRecord 
 }
 
 export async function findUserByEmail(table: Table, emailIndex: EmailIndex, email: string): Promise<UserRecord | undefined> {
-  const claim = await table.read(EmailClaims.at(await emailIndex.lookupHash(email)));
-  return claim ? getUser(table, claim.userId) : undefined;
+  return findUserByEmailHash(table, await emailIndex.lookupHash(email));
 }
 
-/** The signed-in user's account (a user principal whose account still exists). */
+/** The account that claims the address with this lookup hash (`EmailIndex.lookupHash`). */
+export async function findUserByEmailHash(table: Table, emailHash: string): Promise<UserRecord | undefined> {
+  const userId = await findUserIdByEmailHash(table, emailHash);
+  return userId ? getUser(table, userId) : undefined;
+}
+
+/** The id of the account that claims the address with this lookup hash, if any. */
+export async function findUserIdByEmailHash(table: Table, emailHash: string): Promise<string | undefined> {
+  return (await table.read(EmailClaims.at(emailHash)))?.userId;
+}
+
+/**
+ * The id read when an address has no account, so that a login does the same reads either way: a
+ * well-formed user id that no account holds (ids are random, and this one is all zeros).
+ */
+export const NO_ACCOUNT_USER_ID = `${Ids.user.prefix}${'0'.repeat(32)}`;
+
+/**
+ * The signed-in user's account. A deleted account's sessions go with it, so this is a backstop: a
+ * session that outlived its account has ended all the same (401, never "wrong password").
+ */
 export async function requireUser(ctx: AnyRouteContext): Promise<UserRecord> {
   const user = ctx.principal?.type === 'user' ? await getUser(ctx.platform.table, ctx.principal.userId) : undefined;
-  if (!user) throw new InvalidCredentialsError();
+  if (!user) throw new UnauthenticatedError('The session has ended; log in again.');
   return user;
 }
 
@@ -87,11 +106,10 @@ export interface NewUser extends Omit<UserRecord, 'version' | 'emailHash' | 'sea
 
 /**
  * The writes that create an account (sealed under `key`, the user's new data key) and claim its
- * address by its lookup hash; the address claim fails if taken.
+ * address by its lookup hash (`EmailIndex.lookupHash` of `user.email`); the address claim fails if taken.
  */
-export async function createUserWrites(user: NewUser, key: UserKey, emailIndex: EmailIndex): Promise<TransactWrite[]> {
+export function createUserWrites(user: NewUser, key: UserKey, emailHash: string): TransactWrite[] {
   const { email, name, ...rest } = user;
-  const emailHash = await emailIndex.lookupHash(email);
   const record = { ...rest, emailHash, sealedEmail: key.seal('email', email), sealedName: key.seal('name', name) };
   return [Users.at(user.userId).putVersioned(record, 0), EmailClaims.at(emailHash).create({ userId: user.userId }, () => new EmailTakenError())];
 }
@@ -103,19 +121,12 @@ export const updateUserWrite = (user: UserRecord): TransactWrite => Users.at(use
 export const releaseEmailWrite = (user: UserRecord): TransactWrite =>
   EmailClaims.at(user.emailHash).delete({ when: Conditions.absentOrHeldBy('userId', user.userId) });
 
-/** Refuses a password the policy rejects, as a 400 on the field it came in. */
-export async function assertPasswordPolicy(password: string, field: string, email?: string): Promise<void> {
-  const result = await checkPasswordPolicy(password, email === undefined ? {} : { email });
-  if (!result.ok) throw new ValidationError(result.reasons.map((r) => ({ path: `body.${field}`, message: PasswordRejectionMessages[r] })));
-}
-
-/** Mail failures must not turn a committed change into an error the client retries; they are logged. */
-export async function sendMail(ctx: AnyRouteContext, message: MailMessage): Promise<void> {
-  try {
-    await ctx.platform.mailer.send(message);
-  } catch (error) {
-    ctx.logger.error('Could not send mail', { error, subject: message.subject });
-  }
+/**
+ * The one rule of the password policy that needs the account (`NewPassword` in the request schema
+ * checks the others): a 400 on `field` when the password contains the account's address.
+ */
+export function assertPasswordFreeOfEmail(password: string, field: string, email: string): void {
+  if (containsEmail(password, email)) throw new ValidationError([containsEmailIssue(field)]);
 }
 
 /** The public view of an account: what `GET /v1/me` returns. */

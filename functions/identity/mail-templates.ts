@@ -1,5 +1,11 @@
 import type { MailMessage } from '../kernel/mail/mailer';
 
+/** `90` → `2 minutes`, `7200` → `2 hours`: rounded up, in the largest unit that fits. */
+const duration = (seconds: number): string => {
+  const [value, unit] = seconds >= 3600 ? [Math.ceil(seconds / 3600), 'hour'] : seconds >= 60 ? [Math.ceil(seconds / 60), 'minute'] : [seconds, 'second'];
+  return `${value} ${unit}${value === 1 ? '' : 's'}`;
+};
+
 /** The mail Rampart sends about an account. Links carry tokens as `token=<value>`. */
 export const Mail = {
   verifyEmail: (to: string, appUrl: string, token: string): MailMessage => ({
@@ -44,6 +50,17 @@ export const Mail = {
     to,
     subject: 'Your Rampart password was changed',
     text: 'The password of your Rampart account was just changed and every other session was signed out. If this was not you, reset your password at once.',
+  }),
+
+  secondFactorLocked: (to: string, lockedForSeconds: number): MailMessage => ({
+    to,
+    subject: 'Two-factor sign-in to your Rampart account is paused',
+    text: [
+      `Several wrong two-factor codes were given for your Rampart account, so code checks are paused for ${duration(lockedForSeconds)}.`,
+      'Each further wrong code pauses them for longer.',
+      '',
+      'If this was not you, someone knows your password: change it at once (this signs out every other session).',
+    ].join('\n'),
   }),
 
   /** Sent from the address opened just before it was shredded: nothing else of it remains. */

@@ -1,16 +1,21 @@
 import { userAuditEntry } from '../kernel/audit/entries';
-import { ConflictError, InvalidMfaCodeError } from '../kernel/errors';
+import { ConflictError, InvalidCredentialsError } from '../kernel/errors';
 import { implement, type BoundRoute } from '../kernel/http/implementation';
 import { requireUser, updateUserWrite } from './account';
-import { checkSecondFactor, factorWrite, loadFactor, openSecret, pendingFactorWrite, removeFactorWrite } from './mfa';
+import { checkSecondFactor, factorWrite, loadFactor, openSecret, pendingFactorWrite, removeFactorWrite, underLockout } from './mfa';
 import * as routes from './mfa-routes';
+import { verifyPassword } from './passwords';
 import { generateRecoveryCodes } from './recovery-codes';
+import { clearFailuresWrite } from './second-factor-lockout';
 import { generateTotpSecret, otpauthUri, verifyTotp } from './totp';
 import { userKeyRing } from './user-keys';
 
 export const mfaImplementations: readonly BoundRoute[] = [
-  implement(routes.startTotp, async (_input, ctx) => {
+  implement(routes.startTotp, async ({ body }, ctx) => {
     const user = await requireUser(ctx);
+    // The password, not just the access token: a stolen token must not be able to put a factor
+    // of the thief's on the account and lock its owner out.
+    if (!(await verifyPassword(user.passwordHash, body.password))) throw new InvalidCredentialsError();
     const existing = await loadFactor(ctx.platform.table, user.userId);
     if (existing?.status === 'active') throw new ConflictError('Two-factor authentication is already on; turn it off first.');
     const secret = generateTotpSecret();
@@ -26,12 +31,17 @@ export const mfaImplementations: readonly BoundRoute[] = [
     const factor = await loadFactor(ctx.platform.table, user.userId);
     if (!factor || factor.status !== 'pending') throw new ConflictError('Start enrolment first (POST /v1/auth/mfa/totp).');
     const now = new Date();
-    const result = verifyTotp(await openSecret(ctx, user.userId, factor), body.code, { now: now.getTime(), lastUsedStep: factor.lastUsedStep });
-    if (!result.ok) throw new InvalidMfaCodeError();
+    const secret = await openSecret(ctx, user.userId, factor);
+    // Wrong first codes count against the account like any other: the same lockout.
+    const step = await underLockout(ctx, user, now, async () => {
+      const result = verifyTotp(secret, body.code, { now: now.getTime(), lastUsedStep: factor.lastUsedStep });
+      return result.ok ? result.step : undefined;
+    });
     const recovery = generateRecoveryCodes();
     await ctx.platform.audit.commit(userAuditEntry(ctx, user.userId, 'user.mfa_enabled', { method: 'totp' }), [
-      factorWrite(user.userId, { ...factor, status: 'active', lastUsedStep: result.step, recoveryCodeHashes: [...recovery.hashes], activatedAt: now.toISOString() }),
+      factorWrite(user.userId, { ...factor, status: 'active', lastUsedStep: step, recoveryCodeHashes: [...recovery.hashes], activatedAt: now.toISOString() }),
       updateUserWrite({ ...user, mfaEnabled: true, updatedAt: now.toISOString() }),
+      clearFailuresWrite(user.userId),
     ]);
     return { body: { recoveryCodes: [...recovery.codes] } };
   }),
@@ -48,6 +58,7 @@ export const mfaImplementations: readonly BoundRoute[] = [
       // the same factor fails this), or the version a recovery code was just burnt at.
       removeFactorWrite(user.userId, fresh.version),
       updateUserWrite({ ...user, mfaEnabled: false, updatedAt: now.toISOString() }),
+      clearFailuresWrite(user.userId),
     ]);
     return { body: {} };
   }),

@@ -1,7 +1,11 @@
 import { z } from 'zod';
 import { defineRoute, signedIn } from '../kernel/http/route';
 import { NoContent } from '../kernel/http/schemas';
+import { Password } from './account';
 import { TotpCode, TotpOrRecoveryCode } from './mfa';
+
+/** Enrolment starts only with the password: a stolen access token alone cannot put a factor on the account. */
+const PasswordConfirmation = z.object({ password: Password });
 
 /** Shown once: the secret, and the same as an otpauth:// URI for authenticator apps. */
 const TotpEnrolment = z.object({ secret: z.string(), otpauthUri: z.string() });
@@ -16,9 +20,13 @@ export const startTotp = defineRoute({
   path: '/v1/auth/mfa/totp',
   domain: 'identity',
   summary: 'Starts TOTP enrolment',
-  description: 'Returns a new TOTP secret and its otpauth:// URI, once; a new enrolment replaces an unfinished one. Refused (409) while two-factor is already on.',
+  description:
+    "Returns a new TOTP secret and its otpauth:// URI, once, after the account's password is given (401 otherwise); a new enrolment replaces an unfinished one. Refused (409) while two-factor is already on.",
   auth: signedIn,
-  rateLimit: 'sensitive',
+  rateLimit: 'reauth',
+  request: {
+    body: PasswordConfirmation,
+  },
   success: {
     status: 201,
     description: 'Enrolment started',
@@ -33,9 +41,10 @@ export const activateTotp = defineRoute({
   path: '/v1/auth/mfa/totp/activate',
   domain: 'identity',
   summary: 'Turns two-factor on with a first code',
-  description: 'Turns two-factor on once a first code from the enrolled secret is given, and returns 10 single-use recovery codes, once. A wrong code is a 401; without an enrolment started, a 409.',
+  description:
+    'Turns two-factor on once a first code from the enrolled secret is given, and returns 10 single-use recovery codes, once. A wrong code is a 401; after five wrong codes the account waits (429, longer each time); without an enrolment started, a 409.',
   auth: signedIn,
-  rateLimit: 'sensitive',
+  rateLimit: 'reauth',
   request: {
     body: FirstCode,
   },
@@ -53,9 +62,10 @@ export const disableTotp = defineRoute({
   path: '/v1/auth/mfa/totp',
   domain: 'identity',
   summary: 'Turns two-factor off',
-  description: 'Turns two-factor off after a current TOTP or recovery code is given (401 otherwise); a 409 when two-factor is not on.',
+  description:
+    'Turns two-factor off after a current TOTP or recovery code is given (401 otherwise; after five wrong codes the account waits, 429); a 409 when two-factor is not on.',
   auth: signedIn,
-  rateLimit: 'sensitive',
+  rateLimit: 'reauth',
   request: {
     body: CurrentCode,
   },

@@ -7,7 +7,11 @@ import { Conditions } from '../kernel/storage/conditions';
 import { defineEntity } from '../kernel/storage/entity';
 import { Keys } from '../kernel/storage/keys';
 import type { Table, TransactWrite } from '../kernel/storage/table';
+import { sendNotice } from '../kernel/mail/send';
+import { piiOf } from './account';
+import { Mail } from './mail-templates';
 import { verifyRecoveryCode } from './recovery-codes';
+import { clearFailuresWrite, lockIfDue, reserveAttempt } from './second-factor-lockout';
 import { verifyTotp } from './totp';
 import { userKeyRing } from './user-keys';
 
@@ -58,27 +62,51 @@ export async function openSecret(ctx: AnyRouteContext, userId: string, factor: T
 }
 
 /**
- * Checks a second factor (a TOTP code, or a recovery code) and returns the writes that burn it: the
- * step becomes `lastUsedStep`, a recovery code is removed. The caller commits them with whatever the
- * factor unlocks, under the factor's version, so a code can never be used twice, even concurrently.
- * @throws InvalidMfaCodeError
+ * Checks a code under the account's second-factor lockout (`second-factor-lockout.ts`): `check`
+ * answers what a right code unlocks, or undefined for a wrong one. A wrong code counts against the
+ * account; the one that trips a lockout is recorded in the person's audit chain and mailed to
+ * them. The caller commits `clearFailuresWrite(user.userId)` with what a right code unlocks.
+ * @throws InvalidMfaCodeError for a wrong code, SecondFactorLockedError (429) while locked.
+ */
+export async function underLockout<T>(ctx: AnyRouteContext, user: UserRecord, now: Date, check: () => Promise<T | undefined>): Promise<T> {
+  const failures = await reserveAttempt(ctx.platform.table, user.userId, now);
+  const unlocked = await check();
+  if (unlocked !== undefined) return unlocked;
+  const lockedForSeconds = await lockIfDue(ctx.platform.table, user.userId, failures, now);
+  if (lockedForSeconds > 0) {
+    await ctx.platform.audit.commit(userAuditEntry(ctx, user.userId, 'user.mfa_locked', { failures, lockedForSeconds }, { outcome: 'denied' }));
+    const { email } = await piiOf(ctx, user);
+    await sendNotice(ctx.platform, ctx.logger, Mail.secondFactorLocked(email, lockedForSeconds));
+  }
+  throw new InvalidMfaCodeError();
+}
+
+/**
+ * Checks a second factor (a TOTP code, or a recovery code) under the account's lockout and returns
+ * the writes that burn it: the step becomes `lastUsedStep`, a recovery code is removed, the
+ * failure count is cleared. The caller commits them with whatever the factor unlocks, under the
+ * factor's version, so a code can never be used twice, even concurrently.
+ * @throws InvalidMfaCodeError, SecondFactorLockedError
  */
 export async function checkSecondFactor(ctx: AnyRouteContext, user: UserRecord, code: string, now: Date) {
   const factor = await loadFactor(ctx.platform.table, user.userId);
   if (!factor || factor.status !== 'active') throw new InvalidMfaCodeError();
-  const trimmed = code.trim();
-  const digits = trimmed.replace(/\s+/g, '');
-  if (SIX_DIGITS.test(digits)) {
-    const result = verifyTotp(await openSecret(ctx, user.userId, factor), digits, { now: now.getTime(), lastUsedStep: factor.lastUsedStep });
-    if (!result.ok) throw new InvalidMfaCodeError();
-    return { method: 'totp' as const, writes: [factorWrite(user.userId, { ...factor, lastUsedStep: result.step })] };
-  }
-  const recovery = verifyRecoveryCode(trimmed, factor.recoveryCodeHashes);
-  if (!recovery.ok) throw new InvalidMfaCodeError();
-  const remaining = factor.recoveryCodeHashes.filter((_, i) => i !== recovery.index);
-  // Audited on its own: the person should see in their log that a recovery code went.
-  await ctx.platform.audit.commit(userAuditEntry(ctx, user.userId, 'user.recovery_code_used', { remaining: remaining.length }), [
-    factorWrite(user.userId, { ...factor, recoveryCodeHashes: remaining }),
-  ]);
-  return { method: 'recovery' as const, writes: [] as TransactWrite[] };
+  return underLockout(ctx, user, now, async () => {
+    const trimmed = code.trim();
+    const digits = trimmed.replace(/\s+/g, '');
+    if (SIX_DIGITS.test(digits)) {
+      const result = verifyTotp(await openSecret(ctx, user.userId, factor), digits, { now: now.getTime(), lastUsedStep: factor.lastUsedStep });
+      if (!result.ok) return undefined;
+      return { method: 'totp' as const, writes: [factorWrite(user.userId, { ...factor, lastUsedStep: result.step }), clearFailuresWrite(user.userId)] };
+    }
+    const recovery = verifyRecoveryCode(trimmed, factor.recoveryCodeHashes);
+    if (!recovery.ok) return undefined;
+    const remaining = factor.recoveryCodeHashes.filter((_, i) => i !== recovery.index);
+    // Audited on its own: the person should see in their log that a recovery code went.
+    await ctx.platform.audit.commit(userAuditEntry(ctx, user.userId, 'user.recovery_code_used', { remaining: remaining.length }), [
+      factorWrite(user.userId, { ...factor, recoveryCodeHashes: remaining }),
+      clearFailuresWrite(user.userId),
+    ]);
+    return { method: 'recovery' as const, writes: [] as TransactWrite[] };
+  });
 }

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /**
  * The policy a new password must meet (signup, change and reset alike), apart from hashing so that
  * what declares and checks passwords does not load argon2's native module.
@@ -12,11 +14,11 @@ export const PasswordLength = { min: 12, max: 256 } as const;
 export const PasswordRejections = ['too_short', 'too_long', 'too_common', 'contains_email'] as const;
 export type PasswordRejection = (typeof PasswordRejections)[number];
 
-/** Client-facing text per rejection, for the route's per-field 400 (`body.password`). */
+/** Client-facing text per rejection, for the route's per-field 400 (`body.password`, `body.newPassword`). */
 export const PasswordRejectionMessages: Readonly<Record<PasswordRejection, string>> = {
-  too_short: `Use at least ${PasswordLength.min} characters.`,
-  too_long: `Use at most ${PasswordLength.max} characters.`,
-  too_common: 'This password is on a list of commonly used passwords; choose another.',
+  too_short: `The password must be at least ${PasswordLength.min} characters long.`,
+  too_long: `The password must be at most ${PasswordLength.max} characters long.`,
+  too_common: 'The password is on a list of commonly used passwords; choose another.',
   contains_email: 'The password must not contain your email address.',
 };
 
@@ -71,10 +73,34 @@ export async function checkPasswordPolicy(password: string, account: { readonly 
   if (length < PasswordLength.min) reasons.push('too_short');
   const folded = normalised.toLowerCase();
   if ((await loadCommonPasswords()).has(folded)) reasons.push('too_common');
-  const localPart = emailLocalPart(account.email);
-  if (localPart !== undefined && folded.includes(localPart)) reasons.push('contains_email');
+  if (account.email !== undefined && containsEmail(normalised, account.email)) reasons.push('contains_email');
   return reasons.length === 0 ? { ok: true } : { ok: false, reasons };
 }
+
+/** Whether the password contains the address's local part (in any case), the one rule that needs the account. */
+export function containsEmail(password: string, email: string): boolean {
+  const localPart = emailLocalPart(email);
+  return localPart !== undefined && password.normalize('NFC').toLowerCase().includes(localPart);
+}
+
+/**
+ * A new password as a request carries it (signup, change, reset): bounded first (a value over
+ * 1024 characters never reaches the policy or argon2), then checked against every rule that does
+ * not need the account, so that its problems are reported with the request's other field errors.
+ * The address rule (`containsEmail`) is checked where the address is known: by the signup body
+ * itself, after the account is found for a change or a reset.
+ */
+export const NewPassword = z
+  .string()
+  .min(1)
+  .max(1024)
+  .superRefine(async (password, ctx) => {
+    const result = await checkPasswordPolicy(password);
+    if (!result.ok) for (const reason of result.reasons) ctx.addIssue({ code: 'custom', message: PasswordRejectionMessages[reason] });
+  });
+
+/** The issue of a password that contains the account's address, for `field` (e.g. `password`). */
+export const containsEmailIssue = (field: string) => ({ path: `body.${field}`, message: PasswordRejectionMessages.contains_email });
 
 function emailLocalPart(email: string | undefined): string | undefined {
   if (email === undefined) return undefined;

@@ -8,9 +8,10 @@ import { consumeRateLimit } from '../kernel/rate-limit/consume';
 import { NamedBuckets } from '../kernel/rate-limit/policies';
 import { clientAddress } from '../kernel/rate-limit/subjects';
 import type { TransactWrite } from '../kernel/storage/table';
-import { findUserByEmail, getUser, updateUserWrite } from './account';
+import { findUserIdByEmailHash, getUser, NO_ACCOUNT_USER_ID, updateUserWrite } from './account';
+import { deferWork } from './deferred-work';
 import { checkSecondFactor } from './mfa';
-import { consumeOneTimeToken, issueOneTimeToken } from './one-time-tokens';
+import { consumeOneTimeToken, isIssuedFor, issueOneTimeToken } from './one-time-tokens';
 import { hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from './passwords';
 import { clientOf, getSession, listSessions, revokeSession, rotateRefreshToken, sessionTarget, sessionView, startSession, tokenPair } from './sessions';
 import * as routes from './sessions-routes';
@@ -43,11 +44,14 @@ export const sessionImplementations: readonly BoundRoute[] = [
     // is counted by its address's keyed lookup hash, so the bucket key cannot confirm a guessed address.
     const emailHash = await emailIndex.lookupHash(body.email);
     await consumeRateLimit(table, { ...NamedBuckets.loginByIpAndEmail, subject: [clientAddress(ctx.sourceIp), emailHash] });
-    const user = await findUserByEmail(table, emailIndex, body.email);
-    // Unknown address and wrong password: the same argon2 work, the same answer.
+    // The same work for an unknown address as for a wrong password (docs/identity.md, "Equal work
+    // on public paths"): the claim, a profile read (of an id no account holds), one argon2
+    // verification, and the failure handed to the consumer, which records it if there is an account.
+    const claimed = await findUserIdByEmailHash(table, emailHash);
+    const user = await getUser(table, claimed ?? NO_ACCOUNT_USER_ID);
     const passwordOk = user ? await verifyPassword(user.passwordHash, body.password) : await verifyAgainstDummy(body.password);
     if (!user || !passwordOk) {
-      if (user) await recordLoginFailure(ctx, user, 'invalid_credentials');
+      await deferWork(ctx, { kind: 'login_failed', ...(user ? { userId: user.userId } : {}) });
       throw new InvalidCredentialsError();
     }
     if (!user.emailVerified) {
@@ -59,7 +63,7 @@ export const sessionImplementations: readonly BoundRoute[] = [
       ? [updateUserWrite({ ...user, passwordHash: await hashPassword(body.password), updatedAt: new Date().toISOString() })]
       : [];
     if (user.mfaEnabled) {
-      const challenge = issueOneTimeToken('mfa-login', user.userId, new Date());
+      const challenge = issueOneTimeToken('mfa-login', user, new Date());
       await table.transact([challenge.write, ...upgrade]);
       return { body: { mfaRequired: true as const, mfaToken: challenge.token } };
     }
@@ -70,9 +74,10 @@ export const sessionImplementations: readonly BoundRoute[] = [
     const { table } = ctx.platform;
     const now = new Date();
     // Single use: a wrong code ends this login attempt, and the password must be given again.
-    const userId = await consumeOneTimeToken(table, 'mfa-login', body.mfaToken, now);
-    const user = userId ? await getUser(table, userId) : undefined;
-    if (!user || !user.mfaEnabled) throw new InvalidMfaCodeError();
+    const challenge = await consumeOneTimeToken(table, 'mfa-login', body.mfaToken, now);
+    const user = challenge ? await getUser(table, challenge.userId) : undefined;
+    // A password changed since the password step ends the attempt too.
+    if (!challenge || !user || !isIssuedFor(challenge, user) || !user.mfaEnabled) throw new InvalidMfaCodeError();
     let factor: Awaited<ReturnType<typeof checkSecondFactor>>;
     try {
       factor = await checkSecondFactor(ctx, user, body.code, now);

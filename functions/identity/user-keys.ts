@@ -77,17 +77,32 @@ export class UserKey {
   }
 }
 
+/** A data key as stored: wrapped by the PII key for its user (`userKeyContext`). Nothing in it is secret. */
+export type WrappedUserKey = Pick<UserDataKeyRecord, 'wrapped' | 'rootKeyId'>;
+
+/** A new data key for a user-to-be: the key to seal with, and its wrapped form to store (`storeUserKeyWrite`). */
+export async function generateUserKey(piiKeys: KeyProvider, userId: string): Promise<{ key: UserKey; wrapped: WrappedUserKey }> {
+  const dataKey = await piiKeys.generateDataKey(userKeyContext(userId));
+  return { key: new UserKey(userId, dataKey.plaintext), wrapped: { wrapped: Buffer.from(dataKey.wrapped).toString('base64'), rootKeyId: dataKey.rootKeyId } };
+}
+
+/** Unwraps a key that `generateUserKey` made and that is not stored yet (a signup on its way to becoming an account). */
+export async function unwrapUserKey(piiKeys: KeyProvider, userId: string, wrapped: WrappedUserKey): Promise<UserKey> {
+  if (wrapped.rootKeyId !== piiKeys.rootKeyId) throw new SealedValueError('Wrapped under another PII key.');
+  return new UserKey(userId, await piiKeys.decryptDataKey(Buffer.from(wrapped.wrapped, 'base64'), userKeyContext(userId)));
+}
+
+/** The write that stores a user's wrapped data key, committed with the account; it fails if the user already has one. */
+export const storeUserKeyWrite = (userId: string, wrapped: WrappedUserKey, now: Date): TransactWrite =>
+  UserDataKeys.at(userId).create({ userId, ...wrapped, createdAt: now.toISOString() }, () => new ConflictError('The account already has a data key.'));
+
 /**
  * A new data key for a new user: the key to seal the account's fields with, and the write that
  * stores its wrapped form (committed with the account; it fails if the user already has one).
  */
 export async function createUserKey(piiKeys: KeyProvider, userId: string, now: Date): Promise<{ key: UserKey; write: TransactWrite }> {
-  const dataKey = await piiKeys.generateDataKey(userKeyContext(userId));
-  const record: UserDataKeyRecord = { userId, wrapped: Buffer.from(dataKey.wrapped).toString('base64'), rootKeyId: dataKey.rootKeyId, createdAt: now.toISOString() };
-  return {
-    key: new UserKey(userId, dataKey.plaintext),
-    write: UserDataKeys.at(userId).create(record, () => new ConflictError('The account already has a data key.')),
-  };
+  const { key, wrapped } = await generateUserKey(piiKeys, userId);
+  return { key, write: storeUserKeyWrite(userId, wrapped, now) };
 }
 
 /** The write that deletes a user's data key: the crypto-shred of everything it sealed. */

@@ -42,6 +42,8 @@ export const Ids = {
   deployment: idType('dep_', 'a deployment', 16),
   build: idType('bld_', 'a build', 16),
   webhook: idType('wh_', 'a webhook', 16),
+  /** Work a public identity request leaves for the identity consumer (functions/identity/deferred-work.ts). */
+  deferredWork: idType('w_', 'a work item', 16),
   /** An access-token signing key (`kid`): public, it is in every token header and the JWKS. */
   signingKey: idType('k_', 'a signing key', 12, 'base64url'),
 } as const satisfies Record<string, IdType>;

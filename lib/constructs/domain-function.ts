@@ -9,7 +9,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { PlatformEnv } from '../../functions/kernel/platform/aws';
-import { PiiPurposes, UnwrapPurposes, type Capability } from '../capabilities';
+import { PiiPurposes, PiiUnwrapOnlyPurposes, UnwrapPurposes, type Capability } from '../capabilities';
 import { EventsActions, LogsActions, XRayActions } from '../iam-actions';
 import type { MailSender } from '../mail-sender';
 import { FUNCTIONS_DIR, PROJECT_ROOT } from '../paths';
@@ -144,10 +144,11 @@ export class DomainFunction extends Construct {
     platform.table.grantItemAccess(this.role);
     platform.rootKey.grantWrap(this.role);
     platform.rootKey.grantUnwrap(this.role, (props.capabilities ?? []).flatMap((c) => UnwrapPurposes[c] ?? []));
-    // The PII key: wrap and unwrap for the capabilities' own purposes only, nothing for anyone else.
+    // The PII key: wrap and unwrap for the capabilities' own purposes only (some unwrap only), nothing for anyone else.
     const piiPurposes = [...new Set((props.capabilities ?? []).flatMap((c) => PiiPurposes[c] ?? []))];
+    const unwrapOnly = (props.capabilities ?? []).flatMap((c) => PiiUnwrapOnlyPurposes[c] ?? []);
     platform.piiKey.grantWrap(this.role, piiPurposes);
-    platform.piiKey.grantUnwrap(this.role, piiPurposes);
+    platform.piiKey.grantUnwrap(this.role, [...new Set([...piiPurposes, ...unwrapOnly])]);
     iam.Grant.addToPrincipal({ grantee: this.role, actions: [...EventsActions.publish], resourceArns: [platform.bus.eventBusArn] });
     if (props.capabilities?.includes('sendMail')) platform.mail.grantSendMail(this.role);
 

@@ -1,27 +1,28 @@
 import { describe, expect, inject, it } from 'vitest';
 import { verifyAuditChain } from '../../functions/kernel/audit/verifier';
 import { secretHash } from '../../functions/identity/one-time-tokens';
-import { bearer, GOOD_PASSWORD, logIn, mailTo, signUpVerifiedUser, tokenFromMail } from '../support/identity';
+import { bearer, GOOD_PASSWORD, logIn, mailTo, settledMailTo, signUpVerifiedUser, tokenFromMail } from '../support/identity';
 import { uniqueId, useTestApi, type TestApi } from '../support/platform';
 
 describe('identity: accounts', () => {
   const { api } = useTestApi();
 
   const signup = (email: string, password = GOOD_PASSWORD, name = 'Someone') => api.request('POST', '/v1/auth/signup', { body: { email, password, name } });
+  const verify = (token: string, password = GOOD_PASSWORD) => api.request('POST', '/v1/auth/verify-email', { body: { token, password } });
   const rawItem = async (key: { pk: string; sk: string }) => (await api.platform.table.doc.send(new (await import('@aws-sdk/lib-dynamodb')).GetCommand({ TableName: inject('tableName'), Key: key }))).Item;
 
   it('signs up, mails a verification link, refuses login until verified, then logs in', async () => {
     const email = `${uniqueId('a')}@example.com`;
     const res = await signup(email);
-    expect(res.status).toBe(201);
-    expect(res.json).toEqual({ status: 'verification_sent' });
+    expect(res.status).toBe(202);
+    expect(res.json).toEqual({ status: 'accepted' });
     const token = await tokenFromMail(api.outbox, email, /Verify/);
 
     const early = await api.request('POST', '/v1/auth/login', { body: { email, password: GOOD_PASSWORD } });
     expect(early.status).toBe(403);
     expect(early.json.error.code).toBe('email_not_verified');
 
-    expect((await api.request('POST', '/v1/auth/verify-email', { body: { token } })).status).toBe(200);
+    expect((await verify(token)).status).toBe(200);
     const { accessToken } = await logIn(api, email, GOOD_PASSWORD);
     const me = await api.request('GET', '/v1/me', { headers: bearer(accessToken) });
     expect(me.status).toBe(200);
@@ -35,7 +36,7 @@ describe('identity: accounts', () => {
     const fresh = await signup(`${uniqueId('n')}@example.com`);
     expect(again.status).toBe(fresh.status);
     expect(again.json).toEqual(fresh.json);
-    const mails = await mailTo(api.outbox, user.email);
+    const mails = await settledMailTo(api, user.email);
     expect(mails.at(-1)!.subject).toMatch(/tried to sign up/);
     // The account kept its password.
     await logIn(api, user.email, GOOD_PASSWORD);
@@ -44,9 +45,9 @@ describe('identity: accounts', () => {
   it('normalises addresses: trimmed, domain lower-cased, unique whatever the case', async () => {
     const local = uniqueId('Mixed');
     const res = await signup(`  ${local}@EXAMPLE.Com `);
-    expect(res.status).toBe(201);
+    expect(res.status).toBe(202);
     const token = await tokenFromMail(api.outbox, `${local}@example.com`, /Verify/);
-    await api.request('POST', '/v1/auth/verify-email', { body: { token } });
+    expect((await verify(token)).status).toBe(200);
     const { accessToken } = await logIn(api, `${local.toLowerCase()}@example.com`, GOOD_PASSWORD);
     const me = await api.request('GET', '/v1/me', { headers: bearer(accessToken) });
     expect(me.json.email).toBe(`${local}@example.com`);
@@ -83,11 +84,11 @@ describe('identity: accounts', () => {
     expect(stored).toBeDefined();
     expect(JSON.stringify(stored)).not.toContain(token);
     expect(stored!.expiresAt - Math.floor(Date.now() / 1000)).toBeGreaterThan(24 * 3600 - 60);
-    expect((await api.request('POST', '/v1/auth/verify-email', { body: { token } })).status).toBe(200);
-    const again = await api.request('POST', '/v1/auth/verify-email', { body: { token } });
+    expect((await verify(token)).status).toBe(200);
+    const again = await verify(token);
     expect(again.status).toBe(400);
     expect(again.json.error.code).toBe('invalid_token');
-    const forged = await api.request('POST', '/v1/auth/verify-email', { body: { token: 'A'.repeat(43) } });
+    const forged = await verify('A'.repeat(43));
     expect(forged.json.error.code).toBe('invalid_token');
   });
 
@@ -99,7 +100,7 @@ describe('identity: accounts', () => {
     await api.platform.table.doc.send(
       new UpdateCommand({ TableName: inject('tableName'), Key: { pk: `OTT#verify-email#${secretHash(token)}`, sk: 'TOKEN' }, UpdateExpression: 'SET expiresAt = :past', ExpressionAttributeValues: { ':past': Math.floor(Date.now() / 1000) - 1 } }),
     );
-    const res = await api.request('POST', '/v1/auth/verify-email', { body: { token } });
+    const res = await verify(token);
     expect(res.json.error.code).toBe('invalid_token');
   });
 
@@ -117,13 +118,18 @@ describe('identity: accounts', () => {
   it('resends verification only to unverified accounts, with the same answer for any address', async () => {
     const email = `${uniqueId('r')}@example.com`;
     await signup(email);
-    const before = (await mailTo(api.outbox, email)).length;
+    const before = (await settledMailTo(api, email)).length;
     const known = await api.request('POST', '/v1/auth/verify-email/resend', { body: { email } });
     const unknown = await api.request('POST', '/v1/auth/verify-email/resend', { body: { email: `${uniqueId('u')}@example.com` } });
     expect(known.status).toBe(202);
     expect(unknown.status).toBe(202);
     expect(known.json).toEqual(unknown.json);
-    expect((await mailTo(api.outbox, email)).length).toBe(before + 1);
+    expect((await settledMailTo(api, email)).length).toBe(before + 1);
+    // A verified account gets no link.
+    const verified = await signUpVerifiedUser(api, api.outbox);
+    const count = (await settledMailTo(api, verified.email)).length;
+    expect((await api.request('POST', '/v1/auth/verify-email/resend', { body: { email: verified.email } })).status).toBe(202);
+    expect((await settledMailTo(api, verified.email)).length).toBe(count);
   });
 
   it('changes my name and password; a wrong current password is refused; other sessions end', async () => {
@@ -172,6 +178,8 @@ describe('identity: accounts', () => {
   it('records every security event in the user audit chain, which verifies, with no secret in it', async () => {
     const user = await signUpVerifiedUser(api, api.outbox);
     await api.request('POST', '/v1/auth/login', { body: { email: user.email, password: 'wrong wrong wrong' } });
+    // The failure is recorded by the identity consumer, off the response path.
+    await api.platform.events.drain();
     await api.request('POST', '/v1/me/password', { headers: bearer(user.accessToken), body: { currentPassword: GOOD_PASSWORD, newPassword: 'audited passphrase 11' } });
     const verification = await verifyAuditChain(api.platform.table, `user:${user.userId}`);
     expect(verification.ok).toBe(true);
@@ -203,12 +211,33 @@ describe('identity: abuse limits', () => {
     await logIn(api, user.email, GOOD_PASSWORD);
   });
 
-  it('limits mail to one address to three per 15 minutes, whatever addresses ask', async () => {
+  it('limits mail to one address to three per 15 minutes, whatever addresses ask, and says when to retry', async () => {
     const email = `${uniqueId('flood')}@example.com`;
-    await signup(api, email);
-    const statuses = [];
-    for (let i = 0; i < 4; i++) statuses.push((await api.request('POST', '/v1/auth/password/forgot', { body: { email } })).status);
-    expect(statuses).toEqual([202, 202, 202, 429]);
+    expect((await signup(api, email)).status).toBe(202); // the verification mail is the first
+    const answers = [];
+    for (let i = 0; i < 3; i++) answers.push(await api.request('POST', '/v1/auth/password/forgot', { body: { email } }));
+    expect(answers.map((a) => a.status)).toEqual([202, 202, 429]);
+    expect(answers[2]!.json.error.message).toMatch(/^Too many mails to this address; retry in \d+ seconds?\.$/);
+    expect(Number(answers[2]!.headers.get('retry-after'))).toBeGreaterThan(0);
+    // Signups and resends count against the same budget.
+    expect((await api.request('POST', '/v1/auth/verify-email/resend', { body: { email } })).status).toBe(429);
+    expect((await signup(api, email)).status).toBe(429);
+    await api.platform.events.drain();
+    expect((await mailTo(api.outbox, email)).length).toBe(3);
+  });
+
+  it('sends at most three mails to a registered address for eight parallel signups (the rest are 429)', async () => {
+    const owner = await signUpVerifiedUser(api, api.outbox);
+    await api.platform.events.drain();
+    const before = (await mailTo(api.outbox, owner.email)).length;
+    const answers = await Promise.all(Array.from({ length: 8 }, () => signup(api, owner.email)));
+    const statuses = answers.map((a) => a.status).sort();
+    // The owner's own signup spent one mail of the budget already.
+    expect(statuses.filter((s) => s === 202).length).toBeLessThanOrEqual(2);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(6);
+    const after = await settledMailTo(api, owner.email);
+    expect(after.length - before).toBeLessThanOrEqual(2);
+    expect(after.length).toBeLessThanOrEqual(3);
   });
 });
 

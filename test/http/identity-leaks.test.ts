@@ -16,10 +16,10 @@ describe('identity: nothing secret leaves through logs or events', () => {
     const secrets: string[] = [email, GOOD_PASSWORD];
     const post = (path: string, body: unknown, token?: string) => api.request('POST', path, { body, ...(token ? { headers: bearer(token) } : {}) });
 
-    expect((await post('/v1/auth/signup', { email, password: GOOD_PASSWORD, name: 'Leak Test' })).status).toBe(201);
+    expect((await post('/v1/auth/signup', { email, password: GOOD_PASSWORD, name: 'Leak Test' })).status).toBe(202);
     const verification = await tokenFromMail(api.outbox, email, /Verify/);
     secrets.push(verification);
-    await post('/v1/auth/verify-email', { token: verification });
+    expect((await post('/v1/auth/verify-email', { token: verification, password: GOOD_PASSWORD })).status).toBe(200);
     await post('/v1/auth/login', { email, password: 'a wrong password here' });
     const login = await post('/v1/auth/login', { email, password: GOOD_PASSWORD });
     secrets.push(login.json.accessToken, login.json.refreshToken);
@@ -30,7 +30,7 @@ describe('identity: nothing secret leaves through logs or events', () => {
 
     const again = await post('/v1/auth/login', { email, password: GOOD_PASSWORD });
     secrets.push(again.json.accessToken, again.json.refreshToken);
-    const enrolment = await post('/v1/auth/mfa/totp', undefined, again.json.accessToken);
+    const enrolment = await post('/v1/auth/mfa/totp', { password: GOOD_PASSWORD }, again.json.accessToken);
     const secret = enrolment.json.secret as string;
     secrets.push(secret);
     const code = totp(base32Decode(secret), (timeStep(Date.now()) - 1) * 30_000);

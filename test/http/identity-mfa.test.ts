@@ -6,7 +6,7 @@ import { verifyAuditChain } from '../../functions/kernel/audit/verifier';
 import { sealedKeyRef } from '../../functions/kernel/keys/aead';
 import { RateLimitPolicies } from '../../functions/kernel/rate-limit/policies';
 import { Keys } from '../../functions/kernel/storage/keys';
-import { bearer, signUpVerifiedUser, tokenFromMail, type TestUser } from '../support/identity';
+import { bearer, mailTo, signUpVerifiedUser, tokenFromMail, type TestUser } from '../support/identity';
 import { httpRequest, randomLoopbackIp, useTestApi, type TestApi, type TestResponse } from '../support/platform';
 
 /**
@@ -16,15 +16,13 @@ import { httpRequest, randomLoopbackIp, useTestApi, type TestApi, type TestRespo
  * Two things about the harness:
  * - The clock is fake (only `Date`; the gateway runs in this process, so server and test share it).
  *   Each test starts in the middle of a 30 s step and moves the clock itself, so codes never race a
- *   step boundary, and the 15-minute `sensitive` rate limit can be waited out without waiting.
+ *   step boundary, and lockouts and the 15-minute `reauth` rate limit can be waited out without waiting.
  * - Every test speaks from its own loopback address (127.x.y.z): the `auth` class counts per client
  *   address, and all test files would otherwise share 127.0.0.1's bucket, with this file's clock.
  */
 
 const STEP_MS = 30_000;
-const SENSITIVE = RateLimitPolicies.sensitive;
-/** The `sensitive` bucket gives back one request this often (GCRA: period / limit). */
-const SENSITIVE_TOKEN_MS = (SENSITIVE.periodSeconds * 1000) / SENSITIVE.limit;
+const REAUTH = RateLimitPolicies.reauth;
 const MFA_TOKEN_LIFETIME_MS = 5 * 60_000;
 
 const { api } = useTestApi();
@@ -74,7 +72,7 @@ interface MfaUser extends TestUser {
 }
 
 async function enrol(c: TestApi, user: TestUser): Promise<string> {
-  const res = await c.request('POST', '/v1/auth/mfa/totp', { headers: bearer(user.accessToken) });
+  const res = await c.request('POST', '/v1/auth/mfa/totp', { body: { password: user.password }, headers: bearer(user.accessToken) });
   expect(res.status, res.text).toBe(201);
   return res.json.secret as string;
 }
@@ -159,7 +157,7 @@ describe('two-factor authentication (TOTP) over HTTP', () => {
       const c = client();
       const user = await signUpVerifiedUser(c, c.outbox);
 
-      const res = await c.request('POST', '/v1/auth/mfa/totp', { headers: bearer(user.accessToken) });
+      const res = await c.request('POST', '/v1/auth/mfa/totp', { body: { password: user.password }, headers: bearer(user.accessToken) });
 
       expect(res.status, res.text).toBe(201);
       const { secret, otpauthUri } = res.json as { secret: string; otpauthUri: string };
@@ -194,9 +192,7 @@ describe('two-factor authentication (TOTP) over HTTP', () => {
       const me = await c.request('GET', '/v1/me', { headers: bearer(user.accessToken) });
       expect(me.json.mfaEnabled).toBe(true);
 
-      // Three two-factor changes spent the `sensitive` bucket; wait one refill for the fourth.
-      advance(SENSITIVE_TOKEN_MS);
-      const again = await c.request('POST', '/v1/auth/mfa/totp', { headers: bearer(user.accessToken) });
+      const again = await c.request('POST', '/v1/auth/mfa/totp', { body: { password: user.password }, headers: bearer(user.accessToken) });
       expectError(again, 409, 'conflict');
       expect(again.text).not.toContain(secret);
     });
@@ -377,7 +373,6 @@ describe('two-factor authentication (TOTP) over HTTP', () => {
       expectError(wrong, 401, 'invalid_mfa_code');
       expect((await c.request('GET', '/v1/me', { headers: bearer(user.accessToken) })).json.mfaEnabled).toBe(true);
 
-      advance(SENSITIVE_TOKEN_MS);
       const off = await c.request('DELETE', '/v1/auth/mfa/totp', { body: { code: codeAt(user.secret) }, headers: bearer(user.accessToken) });
       expect(off.status, off.text).toBe(204);
       expect(off.text).toBe('');
@@ -388,7 +383,6 @@ describe('two-factor authentication (TOTP) over HTTP', () => {
       await expectWorkingAccessToken(c, login.json.accessToken, user.userId);
       expect((await c.request('GET', '/v1/me', { headers: bearer(login.json.accessToken) })).json.mfaEnabled).toBe(false);
 
-      advance(SENSITIVE_TOKEN_MS);
       expectError(await c.request('DELETE', '/v1/auth/mfa/totp', { body: { code: codeAt(user.secret, 1) }, headers: bearer(user.accessToken) }), 409, 'conflict');
     });
 
@@ -406,10 +400,8 @@ describe('two-factor authentication (TOTP) over HTTP', () => {
       const { api: c } = user;
       expect((await c.request('DELETE', '/v1/auth/mfa/totp', { body: { code: codeAt(user.secret) }, headers: bearer(user.accessToken) })).status).toBe(204);
 
-      advance(SENSITIVE_TOKEN_MS);
       const secret = await enrol(c, user);
       expect(secret).not.toBe(user.secret);
-      advance(SENSITIVE_TOKEN_MS);
       const activated = await c.request('POST', '/v1/auth/mfa/totp/activate', { body: { code: codeAt(secret, -1) }, headers: bearer(user.accessToken) });
       expect(activated.status, activated.text).toBe(200);
 
@@ -479,29 +471,108 @@ describe('two-factor authentication (TOTP) over HTTP', () => {
     });
   });
 
+  describe('re-authentication', () => {
+    it('starts enrolment only with the password: a bare access token is refused, and nothing is enrolled', async () => {
+      const c = client();
+      const user = await signUpVerifiedUser(c, c.outbox);
+      const bare = await c.request('POST', '/v1/auth/mfa/totp', { headers: bearer(user.accessToken) });
+      expectError(bare, 400, 'validation_failed');
+      expect(bare.json.error.issues).toEqual([expect.objectContaining({ path: expect.stringMatching(/^body/) })]);
+      const wrong = await c.request('POST', '/v1/auth/mfa/totp', { body: { password: 'not the password at all' }, headers: bearer(user.accessToken) });
+      expectError(wrong, 401, 'invalid_credentials');
+      expect(wrong.json).not.toHaveProperty('secret');
+      // No enrolment was started: there is nothing to activate.
+      expectError(await c.request('POST', '/v1/auth/mfa/totp/activate', { body: { code: '123456' }, headers: bearer(user.accessToken) }), 409, 'conflict');
+    });
+  });
+
+  describe('second-factor lockout', () => {
+    const disable = (user: MfaUser, code: string) => user.api.request('DELETE', '/v1/auth/mfa/totp', { body: { code }, headers: bearer(user.accessToken) });
+
+    it('locks the second step of the account after five wrong codes, on every route, says for how long, and mails and records it', async () => {
+      const user = await mfaUser();
+      // Counted per account, whatever the route: three wrong codes turning it off, two at login.
+      for (let i = 0; i < 3; i++) expectError(await disable(user, wrongCode(user.secret)), 401, 'invalid_mfa_code');
+      for (let i = 0; i < 2; i++) expectError(await secondStep(user, await passwordStep(user), wrongCode(user.secret)), 401, 'invalid_mfa_code');
+
+      // Even the right code waits, at login too (the count is per account, not per route or address).
+      const locked = await disable(user, codeAt(user.secret));
+      expectError(locked, 429, 'rate_limited');
+      expect(locked.json.error.message).toMatch(/^Too many wrong codes: two-factor checks for this account are paused; retry in \d+ seconds?\.$/);
+      const retryAfter = Number(locked.headers.get('retry-after'));
+      expect(retryAfter).toBeGreaterThan(50);
+      expect(retryAfter).toBeLessThanOrEqual(60);
+      expectError(await secondStep(user, await passwordStep(user), codeAt(user.secret)), 429, 'rate_limited');
+
+      const notice = (await user.api.platform.events.drain(), await mailTo(user.api.outbox, user.email)).filter((m) => /paused/.test(m.subject));
+      expect(notice).toHaveLength(1);
+      expect(notice[0]!.text).toContain('1 minute');
+      const records = (await queryPartition(Keys.auditPartition(`user:${user.userId}`))) as { action: string; outcome: string; metadata: unknown }[];
+      expect(records.filter((r) => r.action === 'user.mfa_locked')).toEqual([expect.objectContaining({ outcome: 'denied', metadata: { failures: 5, lockedForSeconds: 60 } })]);
+
+      // Once it is over, one more try; a wrong one locks for twice as long.
+      advance(retryAfter * 1000);
+      expectError(await disable(user, wrongCode(user.secret)), 401, 'invalid_mfa_code');
+      const longer = await disable(user, codeAt(user.secret));
+      expectError(longer, 429, 'rate_limited');
+      expect(Number(longer.headers.get('retry-after'))).toBeGreaterThan(110);
+
+      // A right code after the wait clears the count: four wrong ones do not lock again.
+      advance(Number(longer.headers.get('retry-after')) * 1000);
+      const login = await secondStep(user, await passwordStep(user), codeAt(user.secret));
+      expect(login.status, login.text).toBe(200);
+      for (let i = 0; i < 4; i++) expectError(await disable(user, wrongCode(user.secret)), 401, 'invalid_mfa_code');
+      expect((await disable(user, codeAt(user.secret, 1))).status).toBe(204);
+    });
+
+    it('checks at most five codes of parallel guesses from several addresses before it locks', async () => {
+      const user = await mfaUser();
+      // Twenty MFA challenges, from four addresses (five password steps a minute each).
+      const challenges: string[] = [];
+      for (let a = 0; a < 4; a++) {
+        const from = { ...user, api: client() };
+        for (let i = 0; i < 5; i++) challenges.push(await passwordStep(from));
+      }
+      const wrong = wrongCode(user.secret);
+      const answers = await Promise.all(challenges.map((token) => secondStep(user, token, wrong)));
+      const statuses = answers.map((a) => a.status);
+      expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(5);
+      expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(15);
+      expect(statuses.every((s) => s === 401 || s === 429)).toBe(true);
+    });
+  });
+
   describe('rate limiting', () => {
-    it('refuses a fourth two-factor change by one user within the window with 429 and Retry-After, before the route runs', async () => {
+    it('gives each two-factor operation its own budget: enrolling twice and mistyping a code still lets the user activate', async () => {
+      const c = client();
+      const user = await signUpVerifiedUser(c, c.outbox);
+      await enrol(c, user);
+      const secret = await enrol(c, user);
+      expectError(await c.request('POST', '/v1/auth/mfa/totp/activate', { body: { code: wrongCode(secret) }, headers: bearer(user.accessToken) }), 401, 'invalid_mfa_code');
+      const activated = await c.request('POST', '/v1/auth/mfa/totp/activate', { body: { code: codeAt(secret) }, headers: bearer(user.accessToken) });
+      expect(activated.status, activated.text).toBe(200);
+    });
+
+    it(`refuses the ${REAUTH.limit + 1}th enrolment start by one user within the window with 429 saying when, before the route runs`, async () => {
       const c = client();
       const user = await signUpVerifiedUser(c, c.outbox);
       let secret = '';
-      for (let i = 0; i < SENSITIVE.limit; i++) secret = await enrol(c, user);
+      for (let i = 0; i < REAUTH.limit; i++) secret = await enrol(c, user);
 
-      const refused = await c.request('POST', '/v1/auth/mfa/totp', { headers: bearer(user.accessToken) });
+      const refused = await c.request('POST', '/v1/auth/mfa/totp', { body: { password: user.password }, headers: bearer(user.accessToken) });
 
       expectError(refused, 429, 'rate_limited');
       const retryAfter = Number(refused.headers.get('retry-after'));
       expect(Number.isInteger(retryAfter)).toBe(true);
       expect(retryAfter).toBeGreaterThan(0);
-      expect(retryAfter).toBeLessThanOrEqual(SENSITIVE.periodSeconds);
+      expect(retryAfter).toBeLessThanOrEqual(REAUTH.periodSeconds);
+      expect(refused.json.error.message).toBe(`Too many requests; retry in ${retryAfter} second${retryAfter === 1 ? '' : 's'}.`);
       expect(refused.json).not.toHaveProperty('secret');
 
-      // Counted per user: another user from the same address is not held back.
+      // Counted per user and per operation: activation has a budget of its own, and another user
+      // from the same address is not held back.
       const other = await signUpVerifiedUser(c, c.outbox);
       await enrol(c, other);
-
-      // Once the wait is over the user may go on, and the refused request replaced nothing: the
-      // secret of the last admitted enrolment is still the pending one.
-      advance(retryAfter * 1000);
       const activated = await c.request('POST', '/v1/auth/mfa/totp/activate', { body: { code: codeAt(secret) }, headers: bearer(user.accessToken) });
       expect(activated.status, activated.text).toBe(200);
     });

@@ -12,6 +12,7 @@ import { handler as deployConsumer } from '../../functions/deploy/consumer';
 import type { Context } from 'aws-lambda';
 import { createLogger } from '../../functions/kernel/logging/logger';
 import { envVarRecord, EnvVarRecord, putEnvVarWrite } from '../../functions/projects/env';
+import { EventRules } from '../../functions/kernel/events/rules';
 import { LocalEventBus } from '../../local/local-event-bus';
 import { actingAs } from '../support/identity';
 import { orgKeyOf } from '../support/org-keys';
@@ -169,7 +170,8 @@ describe('organization key rotation', () => {
   });
 
   describe('before the re-seal runs', () => {
-    const { api: quiet } = useTestApi({ platform: () => testPlatform({ events: new LocalEventBus({ rules: [] }) }) });
+    // Nothing delivers re-seal requests here; the rest of the platform (signup mail) works as usual.
+    const { api: quiet } = useTestApi({ platform: () => testPlatform({ events: new LocalEventBus({ rules: EventRules.filter((rule) => rule.consumer.domain !== 'deploy') }) }) });
 
     it('refuses a second rotation while one re-seals, resumes a stalled one, and records progress page by page', async () => {
       const w = await world(quiet, 15);

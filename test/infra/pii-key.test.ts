@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { KeyPurposes } from '../../functions/kernel/keys/purposes';
 import { PlatformEnv } from '../../functions/kernel/platform/aws';
 import { createRampartApp } from '../../lib/app';
-import { PiiPurposes } from '../../lib/capabilities';
+import { PiiPurposes, PiiUnwrapOnlyPurposes } from '../../lib/capabilities';
 import { KmsActions } from '../../lib/iam-actions';
 import { actionsOf, referencedLogicalId, SKIP_BUNDLING, statementsOfRole, WITHOUT_CHECKS, type PolicyStatementJson } from './support/templates';
 
@@ -13,7 +13,7 @@ type Built = ReturnType<typeof createRampartApp>;
  * The PII key: a second customer-managed key whose data keys seal people's personal data. The
  * promise is narrow: the identity API function may use it for user data keys, the orgs API
  * function for invitation data keys, both for the email index key (the key of addresses' lookup
- * hashes), and nobody else for anything.
+ * hashes), the identity consumer may only unwrap user data keys, and nobody else anything.
  */
 describe('PII key', () => {
   let built: Built;
@@ -38,6 +38,7 @@ describe('PII key', () => {
   const roleStatements = (fn: (typeof functions)[number]) => statementsOfRole(fn.t, referencedLogicalId(fn.props.Role)!);
   const isIdentityApiFunction = (id: string) => id.startsWith('identityFunction');
   const isOrgsApiFunction = (id: string) => id.startsWith('orgsFunction');
+  const isIdentityConsumer = (id: string) => id.startsWith('identityConsumer');
   /** The two statements a role holds on the PII key for its purposes: wrap and unwrap. */
   const wrapAndUnwrap = (...purposes: string[]) => {
     const condition = { StringEquals: { 'kms:EncryptionContext:purpose': purposes } };
@@ -92,8 +93,16 @@ describe('PII key', () => {
       for (const fn of holders) expect(JSON.stringify(roleStatements(fn).filter((s) => !onPiiKey(s))), fn.id).not.toContain(KeyPurposes.emailIndex);
     });
 
-    it('gives every other role no statement on it at all: other domains, the signing-key rotator, event consumers', () => {
-      const others = functions.filter((f) => !isIdentityApiFunction(f.id) && !isOrgsApiFunction(f.id));
+    it('lets the identity consumer only unwrap user data keys: it makes no key and hashes no address', () => {
+      const consumer = functions.filter((f) => isIdentityConsumer(f.id));
+      expect(consumer).toHaveLength(1);
+      expect(roleStatements(consumer[0]!).filter(onPiiKey)).toEqual([
+        expect.objectContaining({ Effect: 'Allow', Action: KmsActions.unwrap[0], Condition: { StringEquals: { 'kms:EncryptionContext:purpose': [KeyPurposes.userPii] } } }),
+      ]);
+    });
+
+    it('gives every other role no statement on it at all: other domains, the signing-key rotator, other event consumers', () => {
+      const others = functions.filter((f) => !isIdentityApiFunction(f.id) && !isOrgsApiFunction(f.id) && !isIdentityConsumer(f.id));
       expect(others.map((f) => f.id).some((id) => id.includes('SigningKeyRotation'))).toBe(true);
       for (const fn of others) expect(roleStatements(fn).filter(onPiiKey), fn.id).toEqual([]);
     });
@@ -119,6 +128,7 @@ describe('PII key', () => {
         openUserPii: [KeyPurposes.userPii, KeyPurposes.emailIndex],
         openInvitationPii: [KeyPurposes.invitationPii, KeyPurposes.emailIndex],
       });
+      expect(PiiUnwrapOnlyPurposes).toEqual({ readUserPii: [KeyPurposes.userPii] });
     });
   });
 });

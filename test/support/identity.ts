@@ -20,9 +20,24 @@ export async function mailTo(outbox: string, to: string): Promise<MailFile[]> {
   return mails.filter((m) => m.to.toLowerCase() === to.toLowerCase());
 }
 
-/** The token of the newest mail to `to` whose subject matches. */
+/**
+ * Every message to `to` once the platform has settled: mail that answers a public request is sent
+ * by the identity consumer after the response, so this waits for the event bus to go idle first.
+ */
+export async function settledMailTo(api: Pick<TestApi, 'outbox' | 'platform'>, to: string): Promise<MailFile[]> {
+  await api.platform.events.drain();
+  return mailTo(api.outbox, to);
+}
+
+/**
+ * The token of the newest mail to `to` whose subject matches, waiting (up to 10 s) for one to
+ * arrive: the identity consumer sends it after the response. To get a second mail of the same
+ * kind, drain the bus first (`api.platform.events.drain()`) or use `settledMailTo`.
+ */
 export async function tokenFromMail(outbox: string, to: string, subject: RegExp): Promise<string> {
-  const mail = (await mailTo(outbox, to)).filter((m) => subject.test(m.subject)).at(-1);
+  const matching = async () => (await mailTo(outbox, to)).filter((m) => subject.test(m.subject));
+  await eventually(async () => (await matching()).length > 0, 10_000, 20).catch(() => undefined);
+  const mail = (await matching()).at(-1);
   expect(mail, `a mail to ${to} matching ${subject}`).toBeDefined();
   const token = /token=([A-Za-z0-9_-]+)/.exec(mail!.text)?.[1];
   expect(token).toBeDefined();
@@ -61,9 +76,12 @@ export async function signUpVerifiedUser(api: TestApi, outbox: string, overrides
   const email = overrides.email ?? `${uniqueId('user')}@example.com`;
   const password = overrides.password ?? GOOD_PASSWORD;
   const signup = await api.request('POST', '/v1/auth/signup', { body: { email, password, name: 'Test User' } });
-  expect(signup.status).toBe(201);
+  expect(signup.status, signup.text).toBe(202);
+  // The mail this signup causes, not one of an earlier account of the same address.
+  await api.platform.events.drain();
   const token = await tokenFromMail(outbox, email, /Verify/);
-  expect((await api.request('POST', '/v1/auth/verify-email', { body: { token } })).status).toBe(200);
+  const verified = await api.request('POST', '/v1/auth/verify-email', { body: { token, password } });
+  expect(verified.status, verified.text).toBe(200);
   return { email, password, ...(await logIn(api, email, password)) };
 }
 
@@ -76,10 +94,11 @@ export async function logIn(api: TestApi, email: string, password: string) {
 
 /** Polls until `check` holds or the deadline passes; returns the elapsed milliseconds. */
 export async function eventually(check: () => Promise<boolean>, deadlineMs: number, intervalMs = 250): Promise<number> {
-  const start = Date.now();
+  // performance.now, not Date: tests that fake the clock (Date only) must not stop the deadline.
+  const start = performance.now();
   while (!(await check())) {
-    if (Date.now() - start > deadlineMs) throw new Error(`condition not met within ${deadlineMs} ms`);
+    if (performance.now() - start > deadlineMs) throw new Error(`condition not met within ${deadlineMs} ms`);
     await new Promise((r) => setTimeout(r, intervalMs));
   }
-  return Date.now() - start;
+  return performance.now() - start;
 }

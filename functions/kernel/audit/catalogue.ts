@@ -48,6 +48,11 @@ export const AuditActions = {
   'user.refresh_token_reused': z.strictObject({ sessionHash: sessionHashSchema }),
   'user.profile_updated': z.strictObject({ fields: z.array(z.enum(['name'])).min(1) }),
   'user.password_reset_requested': z.strictObject({}),
+  // A signup for an address that has an account: an unverified account takes the new signup's
+  // password and name (whoever proves the mailbox ends up holding the account); a verified one is untouched.
+  'user.signup_repeated': z.strictObject({ pendingReplaced: z.boolean() }),
+  // Too many wrong second-factor codes: the second step is locked for `lockedForSeconds`.
+  'user.mfa_locked': z.strictObject({ failures: z.number().int().min(1), lockedForSeconds: z.number().int().min(1) }),
   'user.recovery_code_used': z.strictObject({ remaining: z.number().int().min(0) }),
   // The account's data key was deleted with its profile, sessions and factor: counts only.
   'user.deleted': z.strictObject({ organizationsLeft: z.number().int().min(0), sessionsEnded: z.number().int().min(0) }),
@@ -61,13 +66,15 @@ export const AuditActions = {
   'member.added': z.strictObject({ role: role, via: z.enum(['creation', 'invitation']) }),
   'member.role_changed': z.strictObject({ from: role, to: role }),
   // `via: account_deleted`: the member deleted their account (actor and target are that user).
-  'member.removed': z.strictObject({ role: role, via: z.enum(['account_deleted']).optional() }),
+  // `keysRevoked`: the API keys the member had created in the organization, revoked with the membership.
+  'member.removed': z.strictObject({ role: role, via: z.enum(['account_deleted']).optional(), keysRevoked: z.number().int().min(0).optional() }),
   // API keys (org:<id> scope); the target is the key. Reads with a key are recorded at most once a minute.
   'apikey.created': z.strictObject({ keyId: apiKeyIdSchema, name: z.string().max(100), role: role, projectCount: z.number().int().min(0).optional() }),
   'apikey.revoked': z.strictObject({ keyId: apiKeyIdSchema }),
   'apikey.used': z.strictObject({ keyId: apiKeyIdSchema, route: routeIdSchema }),
-  // A member (or key) refused for want of a permission: recorded with outcome `denied`, a bounded number an hour.
-  'access.denied': z.strictObject({ route: routeIdSchema, permission: z.enum(Permissions), role }),
+  // A member (or key) refused a permission: recorded with outcome `denied`, a bounded number an hour.
+  // `reason: project_restricted_key`: a key restricted to projects on an organization-wide route (its role would allow it).
+  'access.denied': z.strictObject({ route: routeIdSchema, permission: z.enum(Permissions), role, reason: z.enum(['project_restricted_key']).optional() }),
   'invitation.created': z.strictObject({ invitationId: Ids.invitation.schema, role: role }),
   'invitation.revoked': z.strictObject({ invitationId: Ids.invitation.schema }),
   // Projects and services (org:<id> scope); the target is the project or service.

@@ -25,6 +25,14 @@ export const EventCatalogue = {
    * An organization key rotated (or its re-seal must go on): the deploy path re-seals the
    * organization's environment values under `keyVersion`, resuming from the recorded progress.
    */
+  /**
+   * A public identity request left work for the identity consumer (functions/identity/deferred-work.ts):
+   * the id of the work item only, never an address, a name or a client detail.
+   */
+  'identity.signup_requested': { source: 'rampart.identity', detail: z.strictObject({ workId: Ids.deferredWork.schema }) },
+  'identity.login_failed': { source: 'rampart.identity', detail: z.strictObject({ workId: Ids.deferredWork.schema }) },
+  'identity.verification_requested': { source: 'rampart.identity', detail: z.strictObject({ workId: Ids.deferredWork.schema }) },
+  'identity.password_reset_requested': { source: 'rampart.identity', detail: z.strictObject({ workId: Ids.deferredWork.schema }) },
   'org.key.reseal_requested': {
     source: 'rampart.orgs',
     detail: z.strictObject({ orgId: Ids.org.schema, keyVersion: z.number().int().min(2) }),

@@ -15,4 +15,10 @@ export interface EventRule {
 export const EventRules: readonly EventRule[] = [
   // Only the deploy path holds organization keys, so only it can re-seal values after a rotation.
   { name: 'OrgKeyResealToDeploy', eventTypes: ['org.key.reseal_requested'], consumer: { domain: 'deploy' } },
+  // What public identity requests leave off their response path, so that they take the same time for every address.
+  {
+    name: 'IdentityDeferredWork',
+    eventTypes: ['identity.signup_requested', 'identity.login_failed', 'identity.verification_requested', 'identity.password_reset_requested'],
+    consumer: { domain: 'identity' },
+  },
 ];

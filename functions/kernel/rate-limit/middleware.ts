@@ -37,7 +37,7 @@ export const rateLimit = (opts: RateLimitOptions): ApiMiddleware => {
     return buckets;
   };
 
-  const subjectOf = (rule: SubjectRule, request: ApiRequest): string[] => {
+  const subjectOf = (rule: SubjectRule, request: ApiRequest, routeId: string): string[] => {
     const ip = ipSubject(sourceIpOf(request.event));
     const principal = request.internal.principal;
     const caller = principal ? principalSubject(principal) : ip;
@@ -48,6 +48,8 @@ export const rateLimit = (opts: RateLimitOptions): ApiMiddleware => {
         return caller;
       case 'principal-and-target':
         return [...caller, ...targetSubject(request.event.pathParameters)];
+      case 'principal-and-route':
+        return [...caller, 'route', routeId];
     }
   };
 
@@ -55,7 +57,7 @@ export const rateLimit = (opts: RateLimitOptions): ApiMiddleware => {
     const route = request.internal.route;
     if (!route) throw new Error('rate limiting runs after route resolution');
     const policy = o.policies[route.rateLimit];
-    const id = bucketId(route.rateLimit, subjectOf(policy.subject, request));
+    const id = bucketId(route.rateLimit, subjectOf(policy.subject, request, route.id));
     let decision;
     try {
       decision = await bucketsOf(o.table()).consume(id, policy);

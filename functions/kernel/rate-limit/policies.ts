@@ -1,7 +1,7 @@
 import { assertBucketPolicy, type BucketPolicy } from './token-bucket';
 
 /** The classes a route declares (`rateLimit`); each has one policy below. */
-export const RateLimitClasses = ['auth', 'sensitive', 'general', 'action', 'upload'] as const;
+export const RateLimitClasses = ['auth', 'sensitive', 'reauth', 'general', 'action', 'upload'] as const;
 export type RateLimitClass = (typeof RateLimitClasses)[number];
 
 /**
@@ -9,9 +9,11 @@ export type RateLimitClass = (typeof RateLimitClasses)[number];
  * - `ip`: the client address, even when a principal is known (login, signup, refresh are aimed at
  *   accounts the caller does not hold, so the principal is no brake);
  * - `principal-or-ip`: the principal on authenticated routes, the client address on public ones;
- * - `principal-and-target`: as above, and separately per target (the route's path parameters).
+ * - `principal-and-target`: as above, and separately per target (the route's path parameters);
+ * - `principal-and-route`: as `principal-or-ip`, and separately per route, so that one operation's
+ *   retries never spend another's budget.
  */
-export type SubjectRule = 'ip' | 'principal-or-ip' | 'principal-and-target';
+export type SubjectRule = 'ip' | 'principal-or-ip' | 'principal-and-target' | 'principal-and-route';
 
 /**
  * What happens when the limiter cannot reach storage: `closed` refuses the request (503), `open`
@@ -30,8 +32,15 @@ export type RateLimitPolicyTable = Readonly<Record<RateLimitClass, RateLimitPoli
 export const RateLimitPolicies = {
   /** Login, signup, MFA, refresh: credential guessing and account creation from one address. */
   auth: { limit: 30, periodSeconds: 60, subject: 'ip', onStorageFailure: 'closed' },
-  /** Password reset requests, verification resends, two-factor changes: each sends mail or weakens a factor. */
+  /** Password reset requests, verification resends, invitations: each sends mail to someone. */
   sensitive: { limit: 3, periodSeconds: 15 * 60, subject: 'principal-or-ip', onStorageFailure: 'closed' },
+  /**
+   * What a signed-in person confirms with their password or a code (two-factor enrolment,
+   * activation and removal, password change, account deletion): ten tries of each operation per
+   * person in 15 minutes, enough for honest retries and mistyped codes. Wrong codes are also
+   * counted per account, with a lockout (docs/identity.md, "Second-factor lockout").
+   */
+  reauth: { limit: 10, periodSeconds: 15 * 60, subject: 'principal-and-route', onStorageFailure: 'closed' },
   /** Everything else. Failing open keeps the API up while the limiter's storage is impaired. */
   general: { limit: 600, periodSeconds: 60, subject: 'principal-or-ip', onStorageFailure: 'open' },
   /** Power actions (start, stop, restart, deploy) on one target. */
@@ -44,6 +53,8 @@ export const RateLimitPolicies = {
 export interface NamedBucket extends BucketPolicy {
   /** The bucket's name in its key (`RATE#<name>:<subject hash>`); never one of the class names. */
   readonly name: string;
+  /** What the 429 says there were too many of (`Too many …; retry in N seconds.`). @default 'Too many requests' */
+  readonly refusal?: string;
 }
 
 /** Buckets consumed explicitly by route implementations (`consumeRateLimit`). */
@@ -54,10 +65,13 @@ export const NamedBuckets = {
    */
   loginByIpAndEmail: { name: 'login-ip-email', limit: 5, periodSeconds: 60 },
   /**
-   * Mail-sending requests per address (its keyed lookup hash; verification resend, password reset): the `sensitive`
-   * class counts anonymous callers by IP, so this keeps many IPs from flooding one inbox.
+   * Mails per address (its keyed lookup hash; verification, password reset, invitations, notices): the `sensitive`
+   * class counts anonymous callers by IP, and invitations come from many organizations, so this keeps
+   * many IPs or inviters from flooding one inbox.
    */
-  mailByEmail: { name: 'mail-email', limit: 3, periodSeconds: 15 * 60 },
+  mailByEmail: { name: 'mail-email', limit: 3, periodSeconds: 15 * 60, refusal: 'Too many mails to this address' },
+  /** Organizations founded per user (their id): each holds a KMS-wrapped key and an audit chain of its own. */
+  orgsByUser: { name: 'orgs-user', limit: 10, periodSeconds: 24 * 3600, refusal: 'Too many organizations created by this account today' },
   /**
    * Denied attempts recorded in an organization's audit chain, per principal and organization:
    * beyond it a denial is still refused and logged, but no longer recorded, so that a member cannot

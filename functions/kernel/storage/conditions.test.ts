@@ -19,6 +19,16 @@ describe('Conditions', () => {
     expect(Object.keys(nested.ExpressionAttributeValues!)).toEqual([':bLow_1_1', ':bHigh_1_1']);
   });
 
+  it('compares two attributes of the item, and keeps them apart beside other operands', () => {
+    expect(Conditions.attributeBelowAttribute('failures', 'allowed')).toEqual({
+      ConditionExpression: '#failures < #allowed',
+      ExpressionAttributeNames: { '#failures': 'failures', '#allowed': 'allowed' },
+    });
+    const guarded = Conditions.all(Conditions.attributePresent('allowed'), Conditions.attributeBelowAttribute('failures', 'allowed'));
+    expect(guarded.ConditionExpression).toBe('(attribute_exists(#allowed_0)) AND (#failures_1 < #allowed_1)');
+    expect(() => Conditions.attributeBelowAttribute('failures', 'a-b')).toThrow(TypeError);
+  });
+
   it('refuses attribute names that are not plain identifiers', () => {
     expect(() => Conditions.attributeIs('a b', 1)).toThrow(TypeError);
     expect(() => Conditions.attributeAbsent('#pk')).toThrow(TypeError);

@@ -91,6 +91,11 @@ export const Conditions = {
   attributeBelow: (name: string, value: number | string): Condition => compare(name, '<', value),
   attributeAtMost: (name: string, value: number | string): Condition => compare(name, '<=', value),
   attributeAbove: (name: string, value: number | string): Condition => compare(name, '>', value),
+  /** One attribute is below another of the same item (both present). */
+  attributeBelowAttribute: (name: string, other: string): Condition => ({
+    ConditionExpression: `#${attribute(name)} < #${attribute(other)}`,
+    ExpressionAttributeNames: { [`#${name}`]: name, [`#${other}`]: other },
+  }),
   attributeBetween: (name: string, low: number | string, high: number | string): Condition => ({
     ConditionExpression: `#${attribute(name)} BETWEEN :${name}Low AND :${name}High`,
     ExpressionAttributeNames: { [`#${name}`]: name },

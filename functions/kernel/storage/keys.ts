@@ -93,6 +93,13 @@ export const Keys = {
     sk: 'TOKEN',
   }),
   totp: (userId: string): ItemKey => ({ pk: userPartition(userId), sk: 'MFA#TOTP' }),
+  /** Wrong second-factor codes given for a user, and the lockout they earned (`MFA#FAILURES`). */
+  secondFactorFailures: (userId: string): ItemKey => ({ pk: userPartition(userId), sk: 'MFA#FAILURES' }),
+  /**
+   * What a public identity request (signup, a failed login, a verification or reset request) left
+   * for the identity consumer to do off the response path (`DEFERRED#<workId>` / `WORK`).
+   */
+  deferredWork: (workId: string): ItemKey => ({ pk: `DEFERRED#${keyPart(workId)}`, sk: 'WORK' }),
   /** A user's data key, wrapped by the PII key: it seals the user's personal data; deleting it shreds them. */
   userDataKey: (userId: string): ItemKey => ({ pk: userPartition(userId), sk: 'DATAKEY' }),
   // API keys: the item authentication reads, found by the public key id (never by the secret).

@@ -14,6 +14,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { z } from 'zod';
 import { ConflictError, PreconditionFailedError, ServiceUnavailableError } from '../errors';
 import { Conditions, updateExpression, type Changes, type Condition } from './conditions';
@@ -340,7 +341,7 @@ export class Table {
 
   /**
    * One conditional update outside a transaction, answering the attributes it wrote, or the item as
-   * it was when the condition failed (as DynamoDB returns it, not unmarshalled). A conflict with a
+   * it was when the condition failed (unmarshalled; undefined when there was none). A conflict with a
    * transaction holding the item is a `TransactionConflictError`: nothing was written, retry.
    */
   async updateItem(
@@ -361,7 +362,7 @@ export class Table {
       );
       return { updated: out.Attributes ?? {} };
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return { conditionFailed: true, stored: error.Item };
+      if (error instanceof ConditionalCheckFailedException) return { conditionFailed: true, stored: error.Item ? unmarshall(error.Item) : undefined };
       if (error instanceof TransactionConflictException) throw new TransactionConflictError('The item is held by a transaction; retry.', error);
       throw error;
     }
