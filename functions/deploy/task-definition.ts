@@ -8,7 +8,8 @@ import type { ResolvedServiceSpec, ServiceType } from '../projects/service-spec'
  * refuses anything outside policy whoever built it.
  *
  * Every task: one container, pinned by digest; a non-root user; a read-only root filesystem with
- * named writable volumes on the task's own ephemeral storage; every Linux capability dropped and
+ * named writable paths as tmpfs (bind mounts would be created owned by root, so a non-root user
+ * could not write to them: docs/runtime.md); every Linux capability dropped and
  * none added; an init process; no privileged mode; `awsvpc`; no task role (the container gets no
  * AWS permissions); the service's variables only as ECS secrets pinned to this deployment's
  * version of the service's secret; logs through `awslogs` in non-blocking mode.
@@ -26,13 +27,22 @@ export const UNPRIVILEGED_USER = '65532:65532';
 /** Seconds between SIGTERM and SIGKILL: time to drain, within Fargate's maximum of 120. */
 export const STOP_TIMEOUT_SECONDS = 30;
 
-/** Paths each type may write to (bind mounts on the task's ephemeral storage); everything else is read-only. */
+/** Paths each type may write to, in memory (tmpfs); everything else is read-only. Data stores' persistent volumes come with issue 13. */
 export const WritablePaths: Readonly<Record<ServiceType, readonly string[]>> = {
   web: ['/tmp'],
   worker: ['/tmp'],
   database: ['/tmp'],
   cache: ['/tmp'],
 };
+
+/**
+ * A writable path's size: an eighth of the task's memory, at most 256 MiB (tmpfs counts against
+ * the task's memory, so a full /tmp cannot take more than that from the application).
+ */
+export const tmpfsSizeMiB = (memoryMiB: number): number => Math.min(256, Math.floor(memoryMiB / 8));
+
+/** Writable by any uid (sticky, like /tmp everywhere), but nothing in it runs, and no device or setuid file works. */
+export const TMPFS_MOUNT_OPTIONS = ['rw', 'nosuid', 'nodev', 'noexec', 'mode=1777'] as const;
 
 /** Variables Rampart sets itself, never from the service's environment. */
 export const PlatformVariables = ['PORT'] as const;
@@ -83,8 +93,6 @@ export function isRootUser(user: string | undefined): boolean {
  */
 export const secretValueFrom = (secretArn: string, name: string, versionId: string): string => `${secretArn}:${name}::${versionId}`;
 
-const volumeName = (path: string) => `writable${path.replace(/[^A-Za-z0-9]+/g, '-').replace(/-$/, '')}`;
-
 export function buildTaskDefinition(inputs: TaskDefinitionInputs): TaskDefinitionRequest {
   const { spec, image } = inputs;
   const writable = WritablePaths[spec.type];
@@ -95,11 +103,15 @@ export function buildTaskDefinition(inputs: TaskDefinitionInputs): TaskDefinitio
     user: isRootUser(image.user) ? UNPRIVILEGED_USER : image.user!.trim(),
     readonlyRootFilesystem: true,
     privileged: false,
-    linuxParameters: { capabilities: { add: [], drop: ['ALL'] }, initProcessEnabled: true },
+    linuxParameters: {
+      capabilities: { add: [], drop: ['ALL'] },
+      initProcessEnabled: true,
+      tmpfs: writable.map((containerPath) => ({ containerPath, size: tmpfsSizeMiB(spec.memory), mountOptions: [...TMPFS_MOUNT_OPTIONS] })),
+    },
     portMappings: spec.type === 'web' && spec.port !== undefined ? [{ containerPort: spec.port, protocol: 'tcp', name: 'http', appProtocol: 'http' }] : [],
     environment: spec.type === 'web' && spec.port !== undefined ? [{ name: 'PORT', value: String(spec.port) }] : [],
     secrets: [...inputs.environment.names].sort().map((name) => ({ name, valueFrom: secretValueFrom(inputs.environment.secretArn, name, inputs.environment.versionId) })),
-    mountPoints: writable.map((path) => ({ sourceVolume: volumeName(path), containerPath: path, readOnly: false })),
+    mountPoints: [],
     logConfiguration: {
       logDriver: 'awslogs',
       options: {
@@ -123,7 +135,7 @@ export function buildTaskDefinition(inputs: TaskDefinitionInputs): TaskDefinitio
     executionRoleArn: inputs.executionRoleArn,
     // No ephemeralStorage: Fargate's default 20 GiB bounds the writable volumes, and more is billed.
     containerDefinitions: [container],
-    volumes: writable.map((path) => ({ name: volumeName(path) })),
+    volumes: [],
     tags: [
       { key: 'rampart:org', value: inputs.scope.orgId },
       { key: 'rampart:project', value: inputs.projectId },

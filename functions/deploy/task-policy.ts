@@ -45,7 +45,9 @@ const FORBIDDEN_CONTAINER_FIELDS = [
   'interactive',
   'pseudoTerminal',
 ] as const;
-const FORBIDDEN_LINUX_FIELDS = ['devices', 'sharedMemorySize', 'tmpfs', 'maxSwap', 'swappiness'] as const;
+const FORBIDDEN_LINUX_FIELDS = ['devices', 'sharedMemorySize', 'maxSwap', 'swappiness'] as const;
+/** What every writable tmpfs must be mounted with; `exec` (or leaving out `noexec`) would let downloaded code run. */
+const REQUIRED_TMPFS_OPTIONS = ['nosuid', 'nodev', 'noexec'] as const;
 
 const DIGEST_REFERENCE = /^[^@\s]+@sha256:[a-f0-9]{64}$/;
 const LOG_OPTIONS = ['awslogs-group', 'awslogs-region', 'awslogs-stream-prefix', 'mode', 'max-buffer-size'] as const;
@@ -96,6 +98,19 @@ export function checkTaskPolicy(request: TaskDefinitionRequest, expected: Policy
     if ((capabilities?.add ?? []).length > 0) refuse(at('linuxParameters.capabilities.add'), 'no capability is added');
     if (JSON.stringify(capabilities?.drop) !== '["ALL"]') refuse(at('linuxParameters.capabilities.drop'), 'every capability is dropped (ALL)');
     if (container.linuxParameters?.initProcessEnabled !== true) refuse(at('linuxParameters.initProcessEnabled'), 'an init process reaps zombies and forwards signals');
+    let tmpfsTotal = 0;
+    for (const [j, tmpfs] of (container.linuxParameters?.tmpfs ?? []).entries()) {
+      const where = at(`linuxParameters.tmpfs[${j}]`);
+      if (!tmpfs.containerPath?.startsWith('/') || tmpfs.containerPath === '/' || tmpfs.containerPath.includes('..')) refuse(where, 'an absolute path below /');
+      if (!Number.isInteger(tmpfs.size) || tmpfs.size < 1) refuse(where, 'a size in MiB');
+      tmpfsTotal += Number.isInteger(tmpfs.size) ? tmpfs.size : 0;
+      const options = tmpfs.mountOptions ?? [];
+      if (!REQUIRED_TMPFS_OPTIONS.every((option) => options.includes(option)) || options.includes('exec') || options.includes('suid') || options.includes('dev')) {
+        refuse(where, `mounted ${REQUIRED_TMPFS_OPTIONS.join(', ')}`);
+      }
+    }
+    // In memory: all of them together may take at most a quarter of the task's memory.
+    if (tmpfsTotal > memory / 4) refuse(at('linuxParameters.tmpfs'), 'at most a quarter of the task’s memory in all');
 
     const platformNames = new Set<string>(PlatformVariables);
     for (const [j, variable] of (container.environment ?? []).entries()) {

@@ -31,9 +31,18 @@ export interface MountPoint {
   readonly readOnly: boolean;
 }
 
+/** A memory-backed writable path (counts against the task's memory). */
+export interface Tmpfs {
+  readonly containerPath: string;
+  /** MiB. */
+  readonly size: number;
+  readonly mountOptions: readonly string[];
+}
+
 export interface LinuxParameters {
   readonly capabilities: { readonly add: readonly string[]; readonly drop: readonly string[] };
   readonly initProcessEnabled: boolean;
+  readonly tmpfs: readonly Tmpfs[];
 }
 
 export interface LogConfiguration {
@@ -65,6 +74,7 @@ export interface TaskVolume {
   /** A bind mount on the task's ephemeral storage: no host path, nothing shared with another task. */
   readonly name: string;
 }
+
 
 export interface Tag {
   readonly key: string;
