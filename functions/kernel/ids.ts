@@ -30,6 +30,19 @@ function idType(prefix: string, noun: string, bytes: number, encoding: 'hex' | '
   };
 }
 
+/**
+ * An id that sorts by creation time: `prefix`, 12 hex digits of the creation time in milliseconds,
+ * then 20 random hex digits (80 bits). Records keyed by it list newest first without a counter;
+ * the time it shows is the record's `createdAt`, which its owner sees anyway.
+ */
+function timeOrderedIdType(prefix: string, noun: string): IdType & { generate(now?: number): string } {
+  const base = idType(prefix, noun, 16);
+  return {
+    ...base,
+    generate: (now: number = Date.now()) => `${prefix}${Math.floor(now).toString(16).padStart(12, '0').slice(-12)}${randomBytes(10).toString('hex')}`,
+  };
+}
+
 export const Ids = {
   org: idType('o_', 'an organization', 16),
   user: idType('u_', 'a user', 16),
@@ -39,7 +52,8 @@ export const Ids = {
   service: idType('svc_', 'a service', 16),
   /** The public half of an API key (`rmp_<keyId>_<secret>`): 80 bits, no prefix (the key has one). */
   apiKey: idType('', 'an API key', 10),
-  deployment: idType('dep_', 'a deployment', 16),
+  /** Time-ordered: a service's deployments list newest first by id. */
+  deployment: timeOrderedIdType('dep_', 'a deployment'),
   build: idType('bld_', 'a build', 16),
   webhook: idType('wh_', 'a webhook', 16),
   /** Work a public identity request leaves for the identity consumer (functions/identity/deferred-work.ts). */

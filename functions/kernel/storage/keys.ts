@@ -138,6 +138,14 @@ export const Keys = {
   envCount: (scope: OrgScope, projectId: string, serviceId: string | undefined) => orgItemKey(scope, 'ENVCOUNT', projectId, serviceId ?? ENV_PROJECT_LEVEL),
   /** The organization's latest key rotation and the progress of its re-seal. */
   keyRotation: (scope: OrgScope) => orgItemKey(scope, 'KEYROTATION'),
+  /** A deployment of a service (`DEPLOY#<projectId>#<serviceId>#<deploymentId>`): ids are time-ordered, so the listing is chronological. */
+  deployment: (scope: OrgScope, projectId: string, serviceId: string, deploymentId: string) => orgItemKey(scope, 'DEPLOY', projectId, serviceId, deploymentId),
+  /**
+   * The one deployment running for a service (`DEPLOYLOCK#<projectId>#<serviceId>`), taken in the
+   * transaction that creates a deployment and released when it ends. `DEPLOYLOCK#` does not begin
+   * with `DEPLOY#`, so locks never show up in a listing.
+   */
+  deploymentLock: (scope: OrgScope, projectId: string, serviceId: string) => orgItemKey(scope, 'DEPLOYLOCK', projectId, serviceId),
 } as const;
 
 export type IndexName = keyof typeof TableDefinition.indexes;
@@ -172,6 +180,11 @@ export const Listings = {
   envVarsOf: (scope: OrgScope, owner: EnvOwnerKey): Listing => ({
     partition: orgPartition(scope),
     sortKeyPrefix: `ENV#${keyPart(owner.projectId)}#${keyPart(owner.serviceId ?? ENV_PROJECT_LEVEL)}#`,
+  }),
+  /** A service's deployments, oldest first by their time-ordered ids (read newest first). */
+  deploymentsOfService: (scope: OrgScope, projectId: string, serviceId: string): Listing => ({
+    partition: orgPartition(scope),
+    sortKeyPrefix: `DEPLOY#${keyPart(projectId)}#${keyPart(serviceId)}#`,
   }),
   /** Every environment variable of the organization, at every level (for re-sealing after a key rotation). */
   envVarsOfOrg: (scope: OrgScope): Listing => ({ partition: orgPartition(scope), sortKeyPrefix: 'ENV#' }),
